@@ -1,6 +1,7 @@
 # Third-party dependencies: Boost (JSON header-only, DLL on std::filesystem), CLI11, Catch2 2 or 3,
 # and optionally the CUDA toolkit. Every one is a Debian/Ubuntu package; nothing is vendored.
 
+find_package(Threads REQUIRED)
 find_package(Boost 1.81 REQUIRED)   # headers only: we never link a compiled Boost library
 add_library(aiconf_boost INTERFACE)
 target_include_directories(aiconf_boost SYSTEM INTERFACE ${Boost_INCLUDE_DIRS})

@@ -1,4 +1,7 @@
 # Helpers for plugins, GPU tests and benchmarks.
+if(NOT DEFINED AICONF_EXPORTS_MAP)
+  set(AICONF_EXPORTS_MAP ${CMAKE_CURRENT_LIST_DIR}/plugin_exports.map)
+endif()
 
 # aiconf_add_plugin(<name> SOURCES ... [LINK ...]): a MODULE library named aiconf_<name>.so that
 # lands in the build's plugin directory and installs to <prefix>/lib/aiconf/plugins.
@@ -13,7 +16,7 @@ function(aiconf_add_plugin name)
     LIBRARY_OUTPUT_DIRECTORY ${AICONF_BUILD_PLUGIN_DIR})
   # Only the versioned entry is exported (version script), everything else stays inside.
   target_link_options(${target} PRIVATE
-    "LINKER:--version-script=${PROJECT_SOURCE_DIR}/cmake/plugin_exports.map" "LINKER:--no-undefined")
+    "LINKER:--version-script=${AICONF_EXPORTS_MAP}" "LINKER:--no-undefined")
   install(TARGETS ${target} LIBRARY DESTINATION ${AICONF_INSTALL_PLUGIN_DIR})
 endfunction()
 

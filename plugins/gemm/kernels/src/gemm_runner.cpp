@@ -25,6 +25,23 @@ namespace {
 
 std::string where(const char* file, int line) { return std::string(file) + ":" + std::to_string(line); }
 
+// Own names for cuBLAS statuses: cublasGetStatusName lives in libcublas, which we do not link.
+std::string status_name(cublasStatus_t s) {
+  switch (s) {
+    case CUBLAS_STATUS_SUCCESS: return "CUBLAS_STATUS_SUCCESS";
+    case CUBLAS_STATUS_NOT_INITIALIZED: return "CUBLAS_STATUS_NOT_INITIALIZED";
+    case CUBLAS_STATUS_ALLOC_FAILED: return "CUBLAS_STATUS_ALLOC_FAILED";
+    case CUBLAS_STATUS_INVALID_VALUE: return "CUBLAS_STATUS_INVALID_VALUE";
+    case CUBLAS_STATUS_ARCH_MISMATCH: return "CUBLAS_STATUS_ARCH_MISMATCH";
+    case CUBLAS_STATUS_MAPPING_ERROR: return "CUBLAS_STATUS_MAPPING_ERROR";
+    case CUBLAS_STATUS_EXECUTION_FAILED: return "CUBLAS_STATUS_EXECUTION_FAILED";
+    case CUBLAS_STATUS_INTERNAL_ERROR: return "CUBLAS_STATUS_INTERNAL_ERROR";
+    case CUBLAS_STATUS_NOT_SUPPORTED: return "CUBLAS_STATUS_NOT_SUPPORTED";
+    case CUBLAS_STATUS_LICENSE_ERROR: return "CUBLAS_STATUS_LICENSE_ERROR";
+    default: return "cublasStatus_t " + std::to_string(static_cast<int>(s));
+  }
+}
+
 // Turns a failing cuBLASLt call into a status naming the call, file:line and the cuBLAS status.
 #define AICONF_LT_TRY(call)                                                                          \
   do {                                                                                              \
@@ -32,8 +49,7 @@ std::string where(const char* file, int line) { return std::string(file) + ":" +
     if (st_ != CUBLAS_STATUS_SUCCESS) {                                                             \
       GemmStatus s_;                                                                                \
       s_.cublas = static_cast<int>(st_);                                                            \
-      s_.message = where(__FILE__, __LINE__) + ": " #call " failed: " + cublasGetStatusName(st_) + \
-                   " (" + cublasGetStatusString(st_) + ")";                                         \
+      s_.message = where(__FILE__, __LINE__) + ": " #call " failed: " + status_name(st_);                                                     \
       return s_;                                                                                    \
     }                                                                                               \
   } while (0)
@@ -258,8 +274,7 @@ GemmStatus GemmRunner::run(const GemmArgs& args, void* workspace, cudaStream_t s
     if (st != CUBLAS_STATUS_SUCCESS) {
       GemmStatus s;
       s.cublas = static_cast<int>(st);
-      s.message = where(__FILE__, __LINE__) + ": cublasLtMatmul(" + range + ") failed: " + cublasGetStatusName(st) +
-                  " (" + cublasGetStatusString(st) + ")";
+      s.message = where(__FILE__, __LINE__) + ": cublasLtMatmul(" + range + ") failed: " + status_name(st);
       return s;
     }
     return {};

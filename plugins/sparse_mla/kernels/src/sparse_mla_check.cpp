@@ -1,0 +1,24 @@
+// Parameter validation shared by both launch paths (host only).
+#include "aiconf/sparse_mla/sparse_mla.h"
+
+namespace aiconf::sparse_mla {
+
+const char* sparse_mla_check(const SparseMlaParams& p) {
+  if (p.head_dim_qk != 576) return "SparseMlaParams.head_dim_qk: expected 576 (kv_lora_rank 512 + rope 64)";
+  if (p.head_dim_v != 512) return "SparseMlaParams.head_dim_v: expected 512 (kv_lora_rank)";
+  if (p.num_tokens < 0) return "SparseMlaParams.num_tokens: expected >= 0";
+  if (p.num_heads < 1) return "SparseMlaParams.num_heads: expected >= 1";
+  if (p.topk < 1) return "SparseMlaParams.topk: expected >= 1";
+  if (p.tokens_per_seq < 1) return "SparseMlaParams.tokens_per_seq: expected >= 1";
+  if (p.kv_seq_len < 0) return "SparseMlaParams.kv_seq_len: expected >= 0";
+  if (p.kv_format != KvCacheFormat::kBf16 && p.kv_format != KvCacheFormat::kFp8E4m3Scaled)
+    return "SparseMlaParams.kv_format: expected kBf16 or kFp8E4m3Scaled";
+  if (p.block_table != nullptr && (p.page_size < 1 || p.block_table_stride < 1))
+    return "SparseMlaParams.page_size/block_table_stride: expected >= 1 with a block table";
+  if (p.num_tokens > 0 && (p.q == nullptr || p.kv_cache == nullptr || p.indices == nullptr || p.out == nullptr))
+    return "SparseMlaParams: q, kv_cache, indices and out must be non-null";
+  if (p.num_splits < 0 || p.num_splits > 64) return "SparseMlaParams.num_splits: expected 0 (auto) .. 64";
+  return nullptr;
+}
+
+}  // namespace aiconf::sparse_mla

@@ -1,0 +1,442 @@
+// Fast sparse MLA forward: one CTA = 64 heads of one query token (and one split of its top-k list).
+//
+// Two consumer warpgroups (256 threads) share every gathered KV tile of 64 keys:
+//   S = Q K^T : warpgroup w computes the 64 heads x keys [32w, 32w+32) (wgmma m64n32k16, 36 k-steps)
+//   softmax   : the row maxima are exchanged through shared memory so both groups use one running max
+//   O += P V  : P (64x64 bf16) goes through shared memory; warpgroup w owns output columns
+//               [256w, 256w+256) (wgmma m64n256k16, V read MN-major straight from the same tile)
+// Splitting O by columns keeps the accumulator at 128 registers per thread; splitting S by keys
+// keeps both groups busy without computing anything twice.
+// The gather of tile j+1 (cp.async, 16 B per request, rows scattered) overlaps the math of tile j.
+// For the FP8 cache the raw 656-byte rows land in a staging buffer and are dequantized to bf16 in
+// shared memory before the math (the tensor cores read bf16 only here).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include <nvtx3/nvToolsExt.h>
+
+#include "sparse_mla_common.cuh"
+#include "wgmma_ops.cuh"
+
+namespace aiconf::sparse_mla::detail {
+namespace {
+
+constexpr int kBlockM = 64;   // heads per CTA
+constexpr int kBlockN = 64;   // keys per tile
+constexpr int kThreads = 256;
+constexpr int kQBytes = kBlockM * kDqk * 2;     // 73728: 9 swizzled blocks of 64 x 64 bf16
+constexpr int kTileBytes = kBlockN * kDqk * 2;  // 73728
+constexpr int kPBytes = kBlockM * kBlockN * 2;  // 8192
+constexpr int kStageBytes = kBlockN * kFp8RowBytes;  // 41984
+// MN-major SW128 (V): LBO = stride between 64-column blocks, SBO = stride between 8-key groups
+// (canonical layout ((T,8,m),(8,k)):((1,T,LBO),(8T,SBO)) of the PTX ISA). AICONF_SMLA_MN_SWAP swaps
+// them, a debugging switch kept for the first device run.
+#ifndef AICONF_SMLA_MN_SWAP
+constexpr uint32_t kMnLbo = 8192, kMnSbo = 1024;
+#else
+constexpr uint32_t kMnLbo = 1024, kMnSbo = 8192;
+#endif
+constexpr int kSmallBytes = 3 * 512;                 // row max x2, row sum x2, valid flags x2 stages
+
+template <bool kFp8>
+struct Smem {
+  static constexpr int q = 0;
+  static constexpr int tile0 = kQBytes;
+  static constexpr int tile1 = tile0 + kTileBytes;                 // bf16 only (double buffer)
+  static constexpr int p = kFp8 ? tile0 + kTileBytes : tile1 + kTileBytes;
+  static constexpr int stage = p + kPBytes;                         // fp8 only
+  static constexpr int small = kFp8 ? stage + kStageBytes : p + kPBytes;
+  static constexpr int bytes = small + kSmallBytes + 1024;          // +1024: manual alignment
+};
+static_assert(Smem<false>::bytes <= 232448, "bf16 variant exceeds 227 KB of shared memory");
+static_assert(Smem<true>::bytes <= 232448, "fp8 variant exceeds 227 KB of shared memory");
+
+struct Work {
+  int token, seq, head0, len, tile_begin, tile_end, split;
+};
+
+__device__ __forceinline__ Work decode_work(const SparseMlaParams& p, int num_splits) {
+  const int head_tiles = (p.num_heads + kBlockM - 1) / kBlockM;
+  int bid = blockIdx.x;
+  Work w;
+  w.split = bid % num_splits;
+  bid /= num_splits;
+  w.head0 = (bid % head_tiles) * kBlockM;
+  // Last tokens first: in context they have the longest top-k lists, so the tail of the grid is short.
+  w.token = p.num_tokens - 1 - bid / head_tiles;
+  w.seq = w.token / p.tokens_per_seq;
+  w.len = p.topk_lengths ? min(max(p.topk_lengths[w.token], 0), p.topk) : p.topk;
+  const int tiles = (w.len + kBlockN - 1) / kBlockN;
+  const int per_split = (tiles + num_splits - 1) / num_splits;
+  w.tile_begin = min(tiles, w.split * per_split);
+  w.tile_end = min(tiles, w.tile_begin + per_split);
+  return w;
+}
+
+/// Issues the cp.async requests of the query tile: 64 head rows x 72 chunks, absent heads zeroed.
+__device__ __forceinline__ void issue_q(const SparseMlaParams& p, const Work& w, uint32_t q_s, int tid) {
+  const int r = tid >> 2, sub = tid & 3;
+  const int head = w.head0 + r;
+  const bool ok = head < p.num_heads;
+  const char* src = reinterpret_cast<const char*>(p.q) +
+                    (ok ? (static_cast<int64_t>(w.token) * p.num_heads + head) * (kDqk * 2) : 0);
+#pragma unroll
+  for (int s = 0; s < 18; ++s) {
+    const int c = s * 4 + sub;
+    cp_async_16(q_s + swz_offset(r, c), src + c * 16, ok ? 16 : 0);
+  }
+}
+
+/// Issues the gather of key tile `tile`: thread (row r = tid/4, sub = tid%4) fetches chunks sub,
+/// sub+4, ... of row r, so a warp reads 64 contiguous bytes from each of 8 rows per request.
+template <bool kFp8>
+__device__ __forceinline__ void issue_tile(const SparseMlaParams& p, const Work& w, int tile, uint32_t dst,
+                                           int* valid, int tid) {
+  const int r = tid >> 2, sub = tid & 3;
+  const int slot = tile * kBlockN + r;
+  const int idx = slot < w.len ? p.indices[static_cast<int64_t>(w.token) * p.topk + slot] : -1;
+  const int64_t row = kv_row_of(p, w.seq, idx);
+  const bool ok = row >= 0;
+  constexpr int kRowBytes = kFp8 ? kFp8RowBytes : kDqk * 2;
+  const char* src = reinterpret_cast<const char*>(p.kv_cache) + (ok ? row * kRowBytes : 0);
+  if constexpr (kFp8) {
+    // Raw rows, unswizzled: 41 chunks of 16 B per row.
+#pragma unroll
+    for (int s = 0; s < 11; ++s) {
+      const int c = s * 4 + sub;
+      if (c < kFp8RowBytes / 16) cp_async_16(dst + r * kFp8RowBytes + c * 16, src + c * 16, ok ? 16 : 0);
+    }
+  } else {
+#pragma unroll
+    for (int s = 0; s < 18; ++s) {
+      const int c = s * 4 + sub;
+      cp_async_16(dst + swz_offset(r, c), src + c * 16, ok ? 16 : 0);
+    }
+  }
+  if (sub == 0) valid[r] = ok ? 1 : 0;
+}
+
+/// FP8 staging rows -> bf16 swizzled tile. Thread (r, sub): latent chunks of 16 e4m3 values
+/// sub, sub+4, ... (8 of 32) and rope chunks sub, sub+4 (2 of 8).
+__device__ __forceinline__ void dequant_tile(const uint8_t* stage, uint8_t* tile, int tid) {
+  const int r = tid >> 2, sub = tid & 3;
+  const uint8_t* row = stage + r * kFp8RowBytes;
+  const float* scales = reinterpret_cast<const float*>(row + kFp8LatentBytes);
+#pragma unroll
+  for (int s = 0; s < 8; ++s) {
+    const int c = s * 4 + sub;  // 16 latent values [16c, 16c+16)
+    const uint4 raw = *reinterpret_cast<const uint4*>(row + c * 16);
+    const float scale = scales[c >> 3];
+    const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
+    __nv_bfloat162 outv[8];
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+      outv[2 * k] = dequant_fp8x2(static_cast<uint16_t>(words[k] & 0xFFFF), scale);
+      outv[2 * k + 1] = dequant_fp8x2(static_cast<uint16_t>(words[k] >> 16), scale);
+    }
+    *reinterpret_cast<uint4*>(tile + swz_offset(r, 2 * c)) = *reinterpret_cast<const uint4*>(&outv[0]);
+    *reinterpret_cast<uint4*>(tile + swz_offset(r, 2 * c + 1)) = *reinterpret_cast<const uint4*>(&outv[4]);
+  }
+#pragma unroll
+  for (int s = 0; s < 2; ++s) {
+    const int c = s * 4 + sub;  // rope chunk: bf16 values [512 + 8c, 512 + 8c + 8)
+    *reinterpret_cast<uint4*>(tile + swz_offset(r, 64 + c)) =
+        *reinterpret_cast<const uint4*>(row + kFp8LatentBytes + kFp8ScaleBytes + c * 16);
+  }
+}
+
+template <bool kFp8>
+__global__ void __launch_bounds__(kThreads, 1)
+    sparse_mla_fwd_kernel(const SparseMlaParams p, int num_splits, float* o_partial, float* lse_partial) {
+  extern __shared__ uint8_t smem_raw[];
+  uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t(1023));
+  using L = Smem<kFp8>;
+  float* s_max = reinterpret_cast<float*>(smem + L::small);  // [2][64]
+  float* s_sum = s_max + 128;                                 // [2][64]
+  int* s_valid = reinterpret_cast<int*>(s_sum + 128);         // [2 stages][64]
+
+  const int tid = threadIdx.x;
+  const int wg = tid >> 7;               // warpgroup 0/1
+  const int wtid = tid & 127;
+  const int lane = tid & 31;
+  const int row0 = (wtid >> 5) * 16 + (lane >> 2);  // accumulator rows row0 and row0 + 8
+  const int colq = (lane & 3) * 2;                   // column pair inside each 8-column group
+
+  const Work w = decode_work(p, num_splits);
+  const uint32_t q_s = smem_u32(smem + L::q);
+  const uint32_t p_s = smem_u32(smem + L::p);
+  const float scale_log2 = p.sm_scale * 1.4426950408889634f;
+
+  float o[128];
+#pragma unroll
+  for (int i = 0; i < 128; ++i) o[i] = 0.f;
+  float m_run[2] = {-INFINITY, -INFINITY};
+  float l_run[2] = {0.f, 0.f};  // partial sums over this thread's columns
+
+  issue_q(p, w, q_s, tid);
+  if (w.tile_begin < w.tile_end)
+    issue_tile<kFp8>(p, w, w.tile_begin, smem_u32(smem + (kFp8 ? L::stage : L::tile0)), s_valid, tid);
+  cp_async_commit();
+
+  for (int t = w.tile_begin, it = 0; t < w.tile_end; ++t, ++it) {
+    const int stage = it & 1;
+    uint32_t tile_s;
+    cp_async_wait_all();
+    if constexpr (kFp8) {
+      __syncthreads();  // staging complete; the previous tile's wgmma have all retired
+      dequant_tile(smem + L::stage, smem + L::tile0, tid);
+      fence_proxy_async();
+      __syncthreads();  // tile ready, staging free
+      tile_s = smem_u32(smem + L::tile0);
+      if (t + 1 < w.tile_end)
+        issue_tile<true>(p, w, t + 1, smem_u32(smem + L::stage), s_valid + 64 * (stage ^ 1), tid);
+    } else {
+      fence_proxy_async();
+      __syncthreads();  // tile `stage` complete; the other buffer's wgmma have all retired
+      tile_s = smem_u32(smem + (stage ? L::tile1 : L::tile0));
+      if (t + 1 < w.tile_end)
+        issue_tile<false>(p, w, t + 1, smem_u32(smem + (stage ? L::tile0 : L::tile1)), s_valid + 64 * (stage ^ 1),
+                          tid);
+    }
+    cp_async_commit();
+    const int* valid = s_valid + 64 * stage;
+
+    // ---- S = Q K^T for keys [32 wg, 32 wg + 32)
+    float s[16];
+    wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < kDqk / 16; ++kk) {
+      const uint32_t koff = (kk >> 2) * 8192 + (kk & 3) * 32;
+      wgmma_m64n32k16_bf16_ss(s, make_desc_sw128(q_s + koff, 16, 1024),
+                              make_desc_sw128(tile_s + koff + wg * 4096, 16, 1024), kk > 0);
+    }
+    wgmma_commit();
+    wgmma_wait_all();
+
+    // ---- mask skipped keys, row maxima over both warpgroups
+    float mx[2] = {-INFINITY, -INFINITY};
+#pragma unroll
+    for (int n8 = 0; n8 < 4; ++n8) {
+#pragma unroll
+      for (int j = 0; j < 2; ++j) {
+        const bool ok = valid[wg * 32 + n8 * 8 + colq + j] != 0;
+#pragma unroll
+        for (int i = 0; i < 2; ++i) {
+          float& v = s[n8 * 4 + i * 2 + j];
+          v = ok ? v : -INFINITY;
+          mx[i] = fmaxf(mx[i], v);
+        }
+      }
+    }
+#pragma unroll
+    for (int i = 0; i < 2; ++i) {
+      mx[i] = fmaxf(mx[i], __shfl_xor_sync(0xffffffffu, mx[i], 1));
+      mx[i] = fmaxf(mx[i], __shfl_xor_sync(0xffffffffu, mx[i], 2));
+    }
+    if ((lane & 3) == 0) {
+      s_max[wg * 64 + row0] = mx[0];
+      s_max[wg * 64 + row0 + 8] = mx[1];
+    }
+    named_barrier(1, kThreads);
+    float alpha[2], m_use[2];
+#pragma unroll
+    for (int i = 0; i < 2; ++i) {
+      const float other = s_max[(wg ^ 1) * 64 + row0 + 8 * i];
+      const float m_new = fmaxf(m_run[i], fmaxf(mx[i], other));
+      // All keys so far skipped: keep exponents finite (exp2(-inf) = 0, never -inf - -inf).
+      m_use[i] = m_new == -INFINITY ? 0.f : m_new;
+      alpha[i] = exp2f((m_run[i] - m_use[i]) * scale_log2);
+      m_run[i] = m_new;
+      l_run[i] *= alpha[i];
+    }
+
+    // ---- P = exp(scale (S - m)) as bf16 into the swizzled P tile (64 rows x 64 keys, K-major)
+    uint8_t* p_tile = smem + L::p;
+#pragma unroll
+    for (int n8 = 0; n8 < 4; ++n8) {
+#pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        const float p0 = exp2f(s[n8 * 4 + i * 2 + 0] * scale_log2 - m_use[i] * scale_log2);
+        const float p1 = exp2f(s[n8 * 4 + i * 2 + 1] * scale_log2 - m_use[i] * scale_log2);
+        const __nv_bfloat162 pb = __floats2bfloat162_rn(p0, p1);
+        // Sum the rounded values: the same weights that multiply V.
+        const float2 pr = __bfloat1622float2(pb);
+        l_run[i] += pr.x + pr.y;
+        const int r = row0 + 8 * i;
+        const int key = wg * 32 + n8 * 8 + colq;
+        *reinterpret_cast<__nv_bfloat162*>(p_tile + r * 128 + ((((key >> 3) ^ (r & 7))) << 4) + (key & 7) * 2) = pb;
+      }
+    }
+#pragma unroll
+    for (int n = 0; n < 32; ++n) {
+      o[n * 4 + 0] *= alpha[0];
+      o[n * 4 + 1] *= alpha[0];
+      o[n * 4 + 2] *= alpha[1];
+      o[n * 4 + 3] *= alpha[1];
+    }
+    fence_proxy_async();
+    named_barrier(2, kThreads);
+
+    // ---- O[:, 256 wg : 256 wg + 256] += P V ; V = latent columns of the same tile, MN-major
+    wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < kBlockN / 16; ++kk) {
+      wgmma_m64n256k16_bf16_ss_tb(o, make_desc_sw128(p_s + kk * 32, 16, 1024),
+                                  make_desc_sw128(tile_s + wg * 4 * 8192 + kk * 2048, kMnLbo, kMnSbo), 1);
+    }
+    wgmma_commit();
+    wgmma_wait_all();
+  }
+
+  cp_async_wait_all();  // an empty split still issued its query tile
+
+  // ---- epilogue: total row sums over the 4 lanes of a row and both warpgroups
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    l_run[i] += __shfl_xor_sync(0xffffffffu, l_run[i], 1);
+    l_run[i] += __shfl_xor_sync(0xffffffffu, l_run[i], 2);
+  }
+  if ((lane & 3) == 0) {
+    s_sum[wg * 64 + row0] = l_run[0];
+    s_sum[wg * 64 + row0 + 8] = l_run[1];
+  }
+  __syncthreads();
+  float inv[2], lse[2];
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    const int r = row0 + 8 * i;
+    const float total = s_sum[r] + s_sum[64 + r];
+    inv[i] = total > 0.f ? 1.f / total : 0.f;
+    lse[i] = total > 0.f ? m_run[i] * p.sm_scale + logf(total) : -INFINITY;
+  }
+
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    const int head = w.head0 + row0 + 8 * i;
+    if (head >= p.num_heads) continue;
+    const int64_t th = static_cast<int64_t>(w.token) * p.num_heads + head;
+    if (num_splits == 1) {
+      __nv_bfloat16* dst = p.out + th * kDv + wg * 256 + colq;
+#pragma unroll
+      for (int n = 0; n < 32; ++n)
+        *reinterpret_cast<__nv_bfloat162*>(dst + n * 8) =
+            __floats2bfloat162_rn(o[n * 4 + 2 * i] * inv[i], o[n * 4 + 2 * i + 1] * inv[i]);
+      if (p.lse != nullptr && wg == 0 && (lane & 3) == 0) p.lse[th] = lse[i];
+    } else {
+      const int64_t part = static_cast<int64_t>(w.split) * p.num_tokens * p.num_heads + th;
+      float* dst = o_partial + part * kDv + wg * 256 + colq;
+#pragma unroll
+      for (int n = 0; n < 32; ++n)
+        *reinterpret_cast<float2*>(dst + n * 8) = make_float2(o[n * 4 + 2 * i] * inv[i], o[n * 4 + 2 * i + 1] * inv[i]);
+      if (wg == 0 && (lane & 3) == 0) lse_partial[part] = lse[i];
+    }
+  }
+}
+
+/// Merges the split partials: out = sum_s exp(lse_s - lse) * o_s, lse = log sum_s exp(lse_s).
+/// One CTA of 128 threads per (token, head); each thread owns 4 of the 512 columns.
+__global__ void __launch_bounds__(128) sparse_mla_combine_kernel(const SparseMlaParams p, int num_splits,
+                                                                 const float* o_partial, const float* lse_partial) {
+  const int64_t th = blockIdx.x;
+  const int64_t split_stride = static_cast<int64_t>(p.num_tokens) * p.num_heads;
+  float m = -INFINITY;
+  for (int s = 0; s < num_splits; ++s) m = fmaxf(m, lse_partial[s * split_stride + th]);
+  float acc[4] = {0.f, 0.f, 0.f, 0.f};
+  float denom = 0.f;
+  if (m != -INFINITY) {
+    for (int s = 0; s < num_splits; ++s) {
+      const float ls = lse_partial[s * split_stride + th];
+      if (ls == -INFINITY) continue;
+      const float wgt = __expf(ls - m);
+      denom += wgt;
+      const float4 v = *reinterpret_cast<const float4*>(o_partial + (s * split_stride + th) * kDv + threadIdx.x * 4);
+      acc[0] += wgt * v.x;
+      acc[1] += wgt * v.y;
+      acc[2] += wgt * v.z;
+      acc[3] += wgt * v.w;
+    }
+  }
+  const float inv = denom > 0.f ? 1.f / denom : 0.f;
+  __nv_bfloat16* dst = p.out + th * kDv + threadIdx.x * 4;
+  reinterpret_cast<__nv_bfloat162*>(dst)[0] = __floats2bfloat162_rn(acc[0] * inv, acc[1] * inv);
+  reinterpret_cast<__nv_bfloat162*>(dst)[1] = __floats2bfloat162_rn(acc[2] * inv, acc[3] * inv);
+  if (p.lse != nullptr && threadIdx.x == 0) p.lse[th] = denom > 0.f ? m + logf(denom) : -INFINITY;
+}
+
+template <bool kFp8>
+cudaError_t launch_fwd(const SparseMlaParams& p, int num_splits, float* o_partial, float* lse_partial,
+                       cudaStream_t stream) {
+  // Raising the dynamic shared-memory limit is per function and idempotent; doing it every call
+  // keeps the launch free of static state (cheap next to a kernel).
+  cudaError_t err = cudaFuncSetAttribute(sparse_mla_fwd_kernel<kFp8>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                         Smem<kFp8>::bytes);
+  if (err != cudaSuccess) return err;
+  const int head_tiles = (p.num_heads + kBlockM - 1) / kBlockM;
+  const int64_t blocks = static_cast<int64_t>(p.num_tokens) * head_tiles * num_splits;
+  sparse_mla_fwd_kernel<kFp8><<<static_cast<unsigned>(blocks), kThreads, Smem<kFp8>::bytes, stream>>>(
+      p, num_splits, o_partial, lse_partial);
+  err = cudaGetLastError();
+  if (err != cudaSuccess || num_splits == 1) return err;
+  sparse_mla_combine_kernel<<<static_cast<unsigned>(static_cast<int64_t>(p.num_tokens) * p.num_heads), 128, 0,
+                              stream>>>(p, num_splits, o_partial, lse_partial);
+  return cudaGetLastError();
+}
+
+}  // namespace
+}  // namespace aiconf::sparse_mla::detail
+
+namespace aiconf::sparse_mla {
+
+int sparse_mla_num_splits(const SparseMlaParams& p) {
+  if (p.num_splits > 0) return p.num_splits;
+  int sms = p.num_sms;
+  if (sms <= 0) {
+    int dev = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess)
+      sms = 132;
+  }
+  const int64_t ctas = static_cast<int64_t>(p.num_tokens) * ((p.num_heads + 63) / 64);
+  const int tiles = (p.topk + 63) / 64;
+  if (ctas <= 0 || ctas * 2 > sms) return 1;  // a full wave already (or close): splitting only adds work
+  const int64_t s = std::min<int64_t>(std::min<int64_t>(sms / ctas, tiles), 64);
+  return static_cast<int>(std::max<int64_t>(s, 1));
+}
+
+size_t sparse_mla_workspace_bytes(const SparseMlaParams& p) {
+  const int s = sparse_mla_num_splits(p);
+  if (s <= 1) return 0;
+  const size_t rows = static_cast<size_t>(s) * p.num_tokens * p.num_heads;
+  const size_t o_bytes = (rows * detail::kDv * sizeof(float) + 255) / 256 * 256;
+  return o_bytes + (rows * sizeof(float) + 255) / 256 * 256;
+}
+
+cudaError_t launch_sparse_mla(const SparseMlaParams& p, void* workspace, cudaStream_t stream) {
+  if (const char* why = sparse_mla_check(p)) {
+    std::fprintf(stderr, "launch_sparse_mla: %s\n", why);
+    return cudaErrorInvalidValue;
+  }
+  if (p.num_tokens == 0) return cudaSuccess;
+  const int s = sparse_mla_num_splits(p);
+  float* o_partial = nullptr;
+  float* lse_partial = nullptr;
+  if (s > 1) {
+    if (workspace == nullptr) {
+      std::fprintf(stderr, "launch_sparse_mla: workspace is null but %d splits need %zu bytes\n", s,
+                   sparse_mla_workspace_bytes(p));
+      return cudaErrorInvalidValue;
+    }
+    const size_t rows = static_cast<size_t>(s) * p.num_tokens * p.num_heads;
+    o_partial = static_cast<float*>(workspace);
+    lse_partial = reinterpret_cast<float*>(static_cast<char*>(workspace) +
+                                           (rows * detail::kDv * sizeof(float) + 255) / 256 * 256);
+  }
+  nvtxRangePushA(p.kv_format == KvCacheFormat::kBf16 ? "sparse_mla_fwd_bf16" : "sparse_mla_fwd_fp8");
+  const cudaError_t err = p.kv_format == KvCacheFormat::kBf16
+                              ? detail::launch_fwd<false>(p, s, o_partial, lse_partial, stream)
+                              : detail::launch_fwd<true>(p, s, o_partial, lse_partial, stream);
+  nvtxRangePop();
+  return err;
+}
+
+}  // namespace aiconf::sparse_mla
