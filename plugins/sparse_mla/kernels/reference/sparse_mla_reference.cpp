@@ -33,18 +33,19 @@ float fp8_e4m3_to_float(uint8_t v) {
 }
 
 uint8_t float_to_fp8_e4m3(float f) {
-  // Nearest of the 127 finite magnitudes (ties to the even code), by search: simple and exact.
+  // Positive codes 0x00..0x7E increase monotonically in value: binary search for the neighbours,
+  // then take the nearer one (ties to the even code).
   const uint8_t sign = std::signbit(f) ? 0x80 : 0;
   const float a = std::min(std::fabs(f), 448.f);
-  int best = 0;
-  float best_err = std::numeric_limits<float>::infinity();
-  for (int c = 0; c <= 0x7E; ++c) {
-    const float err = std::fabs(fp8_e4m3_to_float(static_cast<uint8_t>(c)) - a);
-    if (err < best_err || (err == best_err && (c & 1) == 0)) {
-      best_err = err;
-      best = c;
-    }
+  int lo = 0, hi = 0x7E;
+  while (hi - lo > 1) {
+    const int mid = (lo + hi) / 2;
+    (fp8_e4m3_to_float(static_cast<uint8_t>(mid)) <= a ? lo : hi) = mid;
   }
+  const float elo = a - fp8_e4m3_to_float(static_cast<uint8_t>(lo));
+  const float ehi = fp8_e4m3_to_float(static_cast<uint8_t>(hi)) - a;
+  int best = elo < ehi ? lo : ehi < elo ? hi : ((lo & 1) == 0 ? lo : hi);
+  if (a <= 0.f) best = 0;
   return static_cast<uint8_t>(sign | best);
 }
 
