@@ -84,7 +84,9 @@ int main(int argc, char** argv) {
       {"512/cache8K", {512, 8192}},
       {"512/cache18K", {512, 18432}},
       {"1024/cacheMax", {1024, 1 << 20}},
+      {"1024/nocache", {1024, 0}},
   };
+  std::vector<std::string> phase_lines;
 
   std::printf("| shape | note | tuning | median us | rows/s | min MB | GB/s | of ceiling | torch.topk us | speedup | check |\n");
   std::printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
@@ -170,6 +172,34 @@ int main(int argc, char** argv) {
                   min_bytes / 1e6, gbs, 100.0 * gbs / ceiling_gbs, torch_col, speed_col,
                   ok ? "ok" : "FAIL");
       std::fflush(stdout);
+
+      // Phase profile (debug clocks of thread 0 per row): mean cycles per phase over the rows
+      // that took the select path.
+      unsigned long long* d_clk = nullptr;
+      CHECK(cudaMalloc(&d_clk, s.rows * 5 * sizeof(unsigned long long)));
+      CHECK(cudaMemset(d_clk, 0, s.rows * 5 * sizeof(unsigned long long)));
+      TopkTuning tp = t;
+      tp.phase_clocks = d_clk;
+      p.logits = d_x[0];
+      CHECK(launch_topk(p, nullptr, 0, nullptr, tp));
+      CHECK(cudaDeviceSynchronize());
+      std::vector<unsigned long long> clk(s.rows * 5);
+      CHECK(cudaMemcpy(clk.data(), d_clk, clk.size() * sizeof(unsigned long long), cudaMemcpyDeviceToHost));
+      CHECK(cudaFree(d_clk));
+      double sum[4] = {0, 0, 0, 0};
+      int n = 0;
+      for (int64_t r = 0; r < s.rows; ++r) {
+        const unsigned long long* c = clk.data() + r * 5;
+        if (c[0] == 0 || c[4] == 0) continue;
+        for (int j = 0; j < 4; ++j) sum[j] += static_cast<double>(c[j + 1] - c[j]);
+        ++n;
+      }
+      char line[256];
+      std::snprintf(line, sizeof line,
+                    "| %lld x %lld | %s | %d | %.0f | %.0f | %.0f | %.0f |", (long long)s.rows,
+                    (long long)s.cols, name, n, n ? sum[0] / n : 0.0, n ? sum[1] / n : 0.0,
+                    n ? sum[2] / n : 0.0, n ? sum[3] / n : 0.0);
+      phase_lines.push_back(line);
     }
     CHECK(cudaEventDestroy(e0));
     CHECK(cudaEventDestroy(e1));
@@ -177,5 +207,9 @@ int main(int argc, char** argv) {
     CHECK(cudaFree(d_lens));
     CHECK(cudaFree(d_out));
   }
+  std::printf("\nPhase profile: mean SM cycles per selecting row (thread 0 clock64)\n\n");
+  std::printf("| shape | tuning | rows | histogram | threshold | select pass | refine |\n");
+  std::printf("| --- | --- | --- | --- | --- | --- | --- |\n");
+  for (const std::string& l : phase_lines) std::printf("%s\n", l.c_str());
   return 0;
 }

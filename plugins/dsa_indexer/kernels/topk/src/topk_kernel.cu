@@ -26,6 +26,7 @@ struct Params {
   bool causal;
   int64_t causal_offset;
   int cache_vecs;  // float4 slots of the shared-memory row cache
+  unsigned long long* phase_clocks;  // optional [rows, 5] clock64 at phase boundaries
 };
 
 __device__ __forceinline__ int row_length(const Params& p, int64_t row) {
@@ -140,6 +141,82 @@ __device__ void refine(const Src& src, int k_rem, int* hist, SharedState& st, in
   });
 }
 
+// Pass 2 over the row: indices whose first-pass bucket is above thr0 (or equal, when take_all)
+// go to out; with use_cand, elements of bucket thr0 are compacted into the candidate arrays.
+// Flags are gathered over a whole unrolled batch so each warp reserves output slots once per
+// batch instead of once per element.
+template <int BLOCK>
+__device__ __forceinline__ void select_pass(const RowView& rv, int thr0, bool take_all,
+                                            bool use_cand, int32_t* out, uint32_t* cand_key,
+                                            int* cand_idx, SharedState& st) {
+  static_assert(kUnroll * 4 <= 32, "flags of one batch must fit 32 bits");
+  for (int b = 0; b < rv.nv; b += BLOCK * kUnroll) {
+    float4 r[kUnroll];
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int v = b + u * BLOCK + static_cast<int>(threadIdx.x);
+      r[u] = v < rv.nv ? (v < rv.cache_v ? rv.cache[v] : __ldg(rv.x4 + v))
+                       : make_float4(0.f, 0.f, 0.f, 0.f);
+    }
+    uint32_t emit_bits = 0, cand_bits = 0;
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int v = b + u * BLOCK + static_cast<int>(threadIdx.x);
+      if (v < rv.nv) {
+        const float e[4] = {r[u].x, r[u].y, r[u].z, r[u].w};
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+          const int bk = bucket0(e[j]);
+          emit_bits |= static_cast<uint32_t>(bk > thr0 || (take_all && bk == thr0)) << (u * 4 + j);
+          cand_bits |= static_cast<uint32_t>(bk == thr0) << (u * 4 + j);
+        }
+      }
+    }
+    if (!use_cand) cand_bits = 0;
+    if (__any_sync(kFullMask, emit_bits != 0)) {
+      int slot = warp_reserve(__popc(emit_bits), &st.out_count);
+      while (emit_bits != 0) {
+        const int bit = __ffs(emit_bits) - 1;
+        emit_bits &= emit_bits - 1;
+        const int v = b + (bit >> 2) * BLOCK + static_cast<int>(threadIdx.x);
+        out[slot++] = rv.head + 4 * v + (bit & 3);
+      }
+    }
+    if (__any_sync(kFullMask, cand_bits != 0)) {
+      int slot = warp_reserve(__popc(cand_bits), &st.cand_count);
+      while (cand_bits != 0) {
+        const int bit = __ffs(cand_bits) - 1;
+        cand_bits &= cand_bits - 1;
+        const int v = b + (bit >> 2) * BLOCK + static_cast<int>(threadIdx.x);
+        const int idx = rv.head + 4 * v + (bit & 3);
+        // Re-read the element (from the cache or L1/L2): candidates are few.
+        const float x = v < rv.cache_v ? reinterpret_cast<const float*>(rv.cache)[4 * v + (bit & 3)]
+                                       : rv.x[idx];
+        cand_key[slot] = float_key(x);
+        cand_idx[slot++] = idx;
+      }
+    }
+  }
+  // Scalar head/tail elements (at most 6), handled by warp 0.
+  if (threadIdx.x < 32) {
+    const int lane = threadIdx.x;
+    const bool ok = lane < rv.nscalar;
+    const int idx = ok ? rv.scalar_index(lane) : 0;
+    const float x = ok ? rv.x[idx] : 0.f;
+    const int bk = bucket0(x);
+    const bool emit = ok && (bk > thr0 || (take_all && bk == thr0));
+    const int slot = warp_append(emit, &st.out_count);
+    if (emit) out[slot] = idx;
+    const bool cand = ok && use_cand && bk == thr0;
+    const int c = warp_append(cand, &st.cand_count);
+    if (cand) {
+      cand_key[c] = float_key(x);
+      cand_idx[c] = idx;
+    }
+  }
+  __syncthreads();
+}
+
 // Refine source over the shared-memory candidates (keys already order-preserving).
 template <int BLOCK>
 struct CandSource {
@@ -200,6 +277,7 @@ __global__ void __launch_bounds__(BLOCK) topk_kernel(Params p) {
   rv.cache = cache;
   rv.cache_v = min(rv.nv, p.cache_vecs);
 
+  if (p.phase_clocks != nullptr && threadIdx.x == 0) p.phase_clocks[row * 5 + 0] = clock64();
   // Pass 1: fp16-bucket histogram of the row; fills the shared-memory cache on the way.
   for (int i = threadIdx.x; i < kBins0; i += BLOCK) hist[i] = 0;
   if (threadIdx.x == 0) {
@@ -227,7 +305,9 @@ __global__ void __launch_bounds__(BLOCK) topk_kernel(Params p) {
     if (threadIdx.x < rv.nscalar) atomicAdd(&hist[bucket0(rv.x[rv.scalar_index(threadIdx.x)])], 1);
   }
   __syncthreads();
+  if (p.phase_clocks != nullptr && threadIdx.x == 0) p.phase_clocks[row * 5 + 1] = clock64();
   find_threshold<BLOCK>(hist, kBins0, k, st.scratch, &st.thr, &st.above);
+  if (p.phase_clocks != nullptr && threadIdx.x == 0) p.phase_clocks[row * 5 + 2] = clock64();
   const int thr0 = st.thr;
   const int above0 = st.above;
   const int cnt0 = hist[thr0];
@@ -235,22 +315,13 @@ __global__ void __launch_bounds__(BLOCK) topk_kernel(Params p) {
   const bool use_cand = !take_all && cnt0 <= kCandCap;
 
   // Pass 2: emit every index above the threshold bucket; compact the threshold bucket.
-  rv.for_each<BLOCK>([&](float x, int idx, bool ok) {
-    const int b = bucket0(x);
-    const bool emit = ok && (b > thr0 || (take_all && b == thr0));
-    const int slot = warp_append(emit, &st.out_count);
-    if (emit) out[slot] = idx;
-    if (use_cand) {
-      const bool cand = ok && b == thr0;
-      const int c = warp_append(cand, &st.cand_count);
-      if (cand) {
-        cand_key[c] = float_key(x);
-        cand_idx[c] = idx;
-      }
-    }
-  });
+  select_pass<BLOCK>(rv, thr0, take_all, use_cand, out, cand_key, cand_idx, st);
+  if (p.phase_clocks != nullptr && threadIdx.x == 0) p.phase_clocks[row * 5 + 3] = clock64();
   __syncthreads();
-  if (take_all) return;
+  if (take_all) {
+    if (p.phase_clocks != nullptr && threadIdx.x == 0) p.phase_clocks[row * 5 + 4] = clock64();
+    return;
+  }
 
   const int k_rem = k - above0;
   if (use_cand) {
@@ -260,6 +331,7 @@ __global__ void __launch_bounds__(BLOCK) topk_kernel(Params p) {
     // refine over the row itself, keeping only elements of that bucket.
     refine<BLOCK>(RowSource<BLOCK>{&rv, thr0}, k_rem, hist, st, out, k);
   }
+  if (p.phase_clocks != nullptr && threadIdx.x == 0) p.phase_clocks[row * 5 + 4] = clock64();
 }
 
 template <int BLOCK>
@@ -307,7 +379,8 @@ cudaError_t launch_topk(const TopkProblem& problem, void*, size_t, cudaStream_t 
   cache_vecs = std::max<int64_t>(0, std::min<int64_t>(cache_vecs, max_cache_vecs));
 
   detail::Params p{q.logits, q.row_lengths, q.indices, q.rows, q.cols, q.ld, q.k,
-                   q.causal, q.causal_offset, static_cast<int>(cache_vecs)};
+                   q.causal, q.causal_offset, static_cast<int>(cache_vecs),
+                   tuning.phase_clocks};
   nvtxRangePushA("aiconf.dsa.topk");
   err = block == 1024 ? detail::launch_block<1024>(p, stream) : detail::launch_block<512>(p, stream);
   nvtxRangePop();

@@ -39,6 +39,23 @@ __device__ __forceinline__ int warp_append(bool pred, int* counter) {
   return base + __popc(m & ((1u << lane) - 1u));
 }
 
+// Reserves `count` consecutive slots per lane from a shared counter with one atomic per warp
+// (per-element atomics on one hot counter serialize across warps). All 32 lanes must call it;
+// returns this lane's first slot.
+__device__ __forceinline__ int warp_reserve(int count, int* counter) {
+  const int lane = threadIdx.x & 31;
+  int incl = count;
+#pragma unroll
+  for (int o = 1; o < 32; o <<= 1) {
+    const int n = __shfl_up_sync(kFullMask, incl, o);
+    if (lane >= o) incl += n;
+  }
+  int base = 0;
+  if (lane == 31) base = atomicAdd(counter, incl);
+  base = __shfl_sync(kFullMask, base, 31);
+  return base + incl - count;
+}
+
 // Finds the largest bucket t with sum(hist[t..nb)) >= k_rem. Writes t to *thr and
 // sum(hist[t+1..nb)) to *above. Requires sum(hist) >= k_rem >= 1. Ends with __syncthreads().
 // `scratch` holds BLOCK/32 ints.

@@ -44,6 +44,10 @@ struct TopkTuning {
   /// Row elements kept in shared memory between the histogram pass and the select pass
   /// (-1 = auto, 0 = none: the second pass re-reads the row, normally from L2).
   int64_t cache_elems = -1;
+  /// Debug profiling (nullptr = off): device array [rows, 5] of clock64() taken by thread 0 of
+  /// each selecting row at start, after the histogram, after the threshold search, after the
+  /// select pass and at the end. Rows on the len <= k fast path are not written.
+  unsigned long long* phase_clocks = nullptr;
 };
 
 /// Bytes of device workspace `launch_topk` needs (currently always 0; kept so a multi-block
