@@ -64,7 +64,7 @@ double gemm_tflops(GemmRunner& runner, GemmDtype dt, void* ws, cudaStream_t stre
   CUDA_CHECK(cudaMalloc(&a, n * n * eb));
   CUDA_CHECK(cudaMalloc(&b, n * n * eb));
   CUDA_CHECK(cudaMalloc(&d, n * n * 2));
-  CUDA_CHECK(cudaMalloc(&s, 2 * sizeof(float)));
+  CUDA_CHECK(cudaMalloc(&s, 128 * sizeof(float)));  // two scales 256 B apart (cuBLASLt wants 16-B alignment)
   // Random data, never zeros: zeros run measurably faster on Hopper.
   if (dt == GemmDtype::kBf16) {
     CUDA_CHECK(fill_random_bf16(a, n * n, 11, -1.f, 1.f, stream));
@@ -73,7 +73,7 @@ double gemm_tflops(GemmRunner& runner, GemmDtype dt, void* ws, cudaStream_t stre
     CUDA_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(a), n * n, 11, 448.f, stream));
     CUDA_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(b), n * n, 12, 448.f, stream));
   }
-  CUDA_CHECK(fill_random_f32(s, 2, 13, 1e-3f, 2e-3f, stream));
+  CUDA_CHECK(fill_random_f32(s, 128, 13, 1e-3f, 2e-3f, stream));
   GemmArgs g;
   g.dtype = dt;
   g.m = g.n = g.k = n;
@@ -82,7 +82,7 @@ double gemm_tflops(GemmRunner& runner, GemmDtype dt, void* ws, cudaStream_t stre
   g.d = d;
   if (dt != GemmDtype::kBf16) {
     g.a_scale = s;
-    g.b_scale = s + 1;
+    g.b_scale = s + 64;
   }
   double tf = -1;
   if (GemmStatus st = runner.run(g, ws, stream); !st.ok()) {

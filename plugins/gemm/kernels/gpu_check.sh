@@ -22,8 +22,12 @@ objs=("$build/gemm_runner.o" "$build/fp8_quantize.o" "$build/random_fill.o") &&
 nvcc "${flags[@]}" "$here/tests/gemm_runner_test.cu" "${objs[@]}" "${libs[@]}" -o "$build/gemm_runner_test" &&
 nvcc "${flags[@]}" "$here/tests/fp8_quantize_test.cu" "${objs[@]}" "${libs[@]}" -o "$build/fp8_quantize_test" &&
 nvcc "${flags[@]}" "$here/bench/gemm_bench.cu" "${objs[@]}" "${libs[@]}" -o "$build/bench_gemm" &&
+nvcc "${flags[@]}" "$here/bench/block_scale_probe.cu" "$build/random_fill.o" "${libs[@]}" -o "$build/block_scale_probe" &&
 nvcc "${flags[@]}" "$root/bench/ceilings/ceilings_bench.cu" "${objs[@]}" "${libs[@]}" -o "$build/bench_ceilings" || { echo "BUILD FAILED"; exit 1; }
 set +x
+
+echo "== block-scale probe"
+"$build/block_scale_probe" 2>&1 | tee "$out/block_scale_probe.log"
 
 echo "== tests"
 "$build/fp8_quantize_test" 2>&1 | tee "$out/fp8_quantize_test.log"; [ "${PIPESTATUS[0]}" = 0 ] || status=1

@@ -132,7 +132,7 @@ struct GemmRunner::Impl {
   // Builds descriptors for the column-major view cuBLASLt works in: y^T [n,m] = W [n,k] . x^T.
   // cuBLAS "A" = W stored k x n (ld k), transposed; cuBLAS "B" = x stored k x m (ld k), not
   // transposed; D = y^T stored n x m (ld n). That is the TN layout Hopper fp8 kernels require.
-  GemmStatus make_plan(const PlanKey& key, Plan& plan) {
+  GemmStatus make_plan(const PlanKey& key, const GemmArgs& args, Plan& plan) {
     const bool fp8 = key.dtype != GemmDtype::kBf16;
     const cudaDataType_t in_t = fp8 ? CUDA_R_8F_E4M3 : CUDA_R_16BF;
     AICONF_LT_TRY(cublasLtMatmulDescCreate(&plan.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
@@ -149,6 +149,14 @@ struct GemmRunner::Impl {
       const cublasLtMatmulMatrixScale_t b_mode = CUBLASLT_MATMUL_MATRIX_SCALE_VEC128_32F;
       AICONF_LT_TRY(cublasLtMatmulDescSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_A_SCALE_MODE, &a_mode, sizeof(a_mode)));
       AICONF_LT_TRY(cublasLtMatmulDescSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_B_SCALE_MODE, &b_mode, sizeof(b_mode)));
+    }
+    if (fp8) {
+      // The heuristic validates non-scalar scale modes against real scale pointers, so set them
+      // now; run() rewrites them for each call. cuBLAS A is W (args.b_scale), B is x (args.a_scale).
+      const void* sa = args.b_scale;
+      const void* sb = args.a_scale;
+      AICONF_LT_TRY(cublasLtMatmulDescSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &sa, sizeof(sa)));
+      AICONF_LT_TRY(cublasLtMatmulDescSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, &sb, sizeof(sb)));
     }
     AICONF_LT_TRY(cublasLtMatrixLayoutCreate(&plan.a, in_t, key.k, key.n, key.k));
     AICONF_LT_TRY(cublasLtMatrixLayoutCreate(&plan.b, in_t, key.k, key.m, key.k));
@@ -190,7 +198,7 @@ struct GemmRunner::Impl {
     auto it = plans.find(key);
     if (it == plans.end()) {
       Plan plan;
-      if (GemmStatus s = make_plan(key, plan); !s.ok()) return s;
+      if (GemmStatus s = make_plan(key, args, plan); !s.ok()) return s;
       it = plans.emplace(key, std::move(plan)).first;
     }
     *out = &it->second;
@@ -223,6 +231,9 @@ GemmStatus GemmRunner::validate(const GemmArgs& g) noexcept {
     if (g.k % 16 != 0) return invalid("fp8 needs k % 16 == 0 (16-byte rows of x and W), got k=" + std::to_string(g.k));
     if (g.n % 8 != 0) return invalid("fp8 needs n % 8 == 0 (16-byte rows of bf16 y), got n=" + std::to_string(g.n));
     if (!g.a_scale || !g.b_scale) return invalid(std::string(gemm_dtype_name(g.dtype)) + " needs a_scale and b_scale device pointers");
+    // cuBLASLt refuses (NOT_SUPPORTED at launch) scale pointers that are not 16-byte aligned.
+    if (alignment_of(g.a_scale) < 16 || alignment_of(g.b_scale) < 16)
+      return invalid("a_scale and b_scale must be 16-byte aligned device pointers");
     return {};
   } catch (...) {
     GemmStatus s;

@@ -49,6 +49,7 @@ constexpr std::int64_t weight_scale_elems(std::int64_t n, std::int64_t k) noexce
 ///
 /// Scales (device pointers to fp32), by dtype:
 ///   kBf16:     unused, leave null.
+///   All scale pointers must be 16-byte aligned (cuBLASLt refuses others).
 ///   kFp8:      a_scale, b_scale each point to one float; y = a_scale * b_scale * (x_q W_q^T).
 ///   kFp8Block: a_scale[g * act_scale_ld(m) + i] scales x[i, 128g : 128g+128]   (token-major)
 ///              b_scale[j * weight_scale_ld(k) + g] scales W[128j : 128j+128, 128g : 128g+128]
