@@ -27,12 +27,12 @@ set +e
   fi
 } >"$out/sass_summary.txt"
 cat "$out/sass_summary.txt"
-"$build/indexer_logits_test" 2>&1 | tee "$out/test.log"
+timeout 120 "$build/indexer_logits_test" 2>&1 | tee "$out/test.log"
 test_rc=${PIPESTATUS[0]}
 echo "test exit code: $test_rc" | tee -a "$out/test.log"
 if command -v compute-sanitizer >/dev/null; then
-  INDEXER_LOGITS_QUICK=1 compute-sanitizer --tool memcheck "$build/indexer_logits_test" >"$out/memcheck.log" 2>&1
+  INDEXER_LOGITS_QUICK=1 timeout 90 compute-sanitizer --tool memcheck "$build/indexer_logits_test" >"$out/memcheck.log" 2>&1
   echo "memcheck exit code: $? ($(tail -n 1 "$out/memcheck.log"))" | tee -a "$out/test.log"
 fi
-"$build/indexer_logits_bench" "$out/bench.md" 2>&1 | tee "$out/bench.log"
+timeout 100 "$build/indexer_logits_bench" "$out/bench.md" 2>&1 | tee "$out/bench.log"
 exit "$test_rc"
