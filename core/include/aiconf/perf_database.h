@@ -10,18 +10,84 @@
 #include <aiconf/status.h>
 #include <aiconf/system.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace aiconf {
 
-/// Summary of one loaded table (for `aiconf db info`).
+/// Range of one column of a loaded table (for `aiconf db info`).
+struct ColumnSummary {
+  std::string name;
+  bool numeric = false;              ///< every value parses as a number
+  double min = 0, max = 0;           ///< numeric columns only
+  std::size_t distinct = 0;          ///< distinct values
+  std::vector<std::string> values;   ///< the first 16 distinct values, in order of appearance
+};
+
+/// Summary of one table (for `aiconf db info`).
 struct TableInfo {
   std::string table;
   std::string path;        ///< file it was read from
-  std::size_t rows = 0;
+  std::size_t rows = 0;    ///< usable rows (after rejected/skipped ones)
   std::vector<std::string> columns;  ///< key columns as found in the header
+  // Additions (issue 3):
+  std::string backend;     ///< backend folder the file was found under (e.g. "trtllm")
+  std::string version;     ///< version folder (e.g. "1.3.0rc20")
+  std::vector<std::string> alternatives;  ///< other files with the same table name, not chosen
+  bool loaded = false;     ///< the fields below are filled only once the table was read
+  std::size_t rejected_latency = 0;   ///< rows dropped: NaN, infinite, zero or negative latency
+  std::size_t skipped_malformed = 0;  ///< malformed rows skipped (lenient mode)
+  std::size_t duplicate_keys = 0;     ///< distinct full keys (all columns but latency) seen more than once
+  std::size_t duplicate_rows = 0;     ///< rows that repeat an earlier full key
+  std::vector<ColumnSummary> ranges;  ///< every non-latency column
+  std::vector<std::string> issues;    ///< the first rejected/skipped rows, "file:line: reason"
+};
+
+/// Error statistics of leave-one-out predictions, absolute percent error.
+struct ErrorStats {
+  std::size_t count = 0;
+  double median = 0, p90 = 0, max = 0;
+};
+
+/// One badly predicted point.
+struct ValidationPoint {
+  std::string where;       ///< "file:line" of the (first) row
+  std::string key;         ///< "k=v ..." of the point
+  double measured_ms = 0, predicted_ms = 0, error_pct = 0;
+  bool frontier = false;
+};
+
+/// Leave-one-out report of one table: each measured point (duplicates collapsed by the median
+/// rule) is hidden and predicted from the rest through the same interpolation as queries. A point
+/// is frontier when it sits at the min or max of any numeric axis within its categorical group.
+struct ValidationReport {
+  std::string table, path;
+  TableSchema schema;
+  bool schema_inferred = false;  ///< no operation described the table: schema inferred from it
+  bool with_sol = false;         ///< extrapolation held utilization with an operation's speed-of-light
+  std::size_t points = 0;        ///< distinct measured keys
+  std::size_t evaluated = 0;     ///< points held out (all, or a seeded sample)
+  std::size_t unpredictable = 0; ///< held-out points whose group had no other point
+  std::size_t groups = 0;        ///< categorical groups
+  ErrorStats all, interior, frontier;
+  std::vector<ValidationPoint> worst;  ///< the largest errors, worst first
+};
+
+/// Options of leave-one-out validation.
+struct ValidationOptions {
+  std::size_t max_points = 0;    ///< 0: every point; else a sample of this size
+  std::uint64_t seed = 20261127; ///< sample seed (fixed: reports are reproducible)
+  std::size_t worst = 5;         ///< how many worst points to report
+};
+
+/// Where tables are searched and how ties are broken.
+struct PerfDatabaseOptions {
+  std::string backend;           ///< only files under this backend folder ("" = any)
+  std::string version;           ///< only files under this version folder ("" = any)
+  bool lenient = false;          ///< skip malformed rows (counted) instead of failing the table
+  std::string own_backend = "aiconf";  ///< our collectors' backend folder, preferred on ties
 };
 
 class PerfDatabase {
@@ -36,6 +102,49 @@ public:
   /// The query chain for one operation's table. `op` supplies the schema and speed-of-light cost.
   virtual Status lookup(const Operation& op, const Params& key, const SystemSpec& sys, QueryMode mode,
                         Latency* out) const noexcept = 0;
+
+  // Additions (issue 3).
+  /// The directory searched for tables (`<root>/<system>` or `<root>/systems/data/<system>`).
+  virtual const std::string& directory() const noexcept = 0;
+  /// Loads a table (once) and describes it. Error names the table and the directory searched.
+  virtual Status table_info(const std::string& table, TableInfo* out) const noexcept = 0;
+  /// The schema inferred from a table's header and values (see perfdb/README.md for the rules).
+  virtual Status infer_schema(const std::string& table, TableSchema* out) const noexcept = 0;
+  /// The measured-data part of the chain (exact -> interpolated -> extrapolated) for a schema,
+  /// without an operation: extrapolation is linear in transformed space (log latency for log
+  /// axes), clamped positive. Error when there is no data.
+  virtual Status lookup_table(const TableSchema& schema, const Params& key, Latency* out) const noexcept = 0;
+  /// Leave-one-out validation of a table. `schema` null: the operation's schema when `op` is
+  /// given, else the inferred one. `op` and `sys` (both or neither) let extrapolation hold
+  /// utilization by the operation's speed-of-light.
+  virtual Status validate(const std::string& table, const TableSchema* schema, const Operation* op,
+                          const SystemSpec* sys, const ValidationOptions& opt,
+                          ValidationReport* out) const noexcept = 0;
 };
+
+/// Opens the database of one system under `root`. Tables are found by a recursive search under
+/// `<root>/<system>/` (or `<root>/systems/data/<system>/` for an aiconfigurator checkout), so both
+/// our `<system>/<backend>/<version>/<table>.txt` and aiconfigurator's
+/// `<system>/<family>/<backend>/<version>/<table>.txt.gz` work. When one table name appears more
+/// than once: our own backend first, else the newest version (natural sort), else the first
+/// backend alphabetically; `.txt` before `.txt.gz` in one folder. Tables load lazily on first use.
+/// Error when the system directory does not exist (names it).
+Status open_perf_database(const std::string& root, const std::string& system, std::shared_ptr<PerfDatabase>* out);
+Status open_perf_database(const std::string& root, const std::string& system, const PerfDatabaseOptions& opt,
+                          std::shared_ptr<PerfDatabase>* out);
+
+/// One row to write: the fixed columns, the key values in `key_columns` order, latency in ms.
+struct PerfRow {
+  std::string framework, version, device, op_name, kernel_source;
+  std::vector<std::string> keys;
+  double latency_ms = 0;
+};
+
+/// Writes a table in aiconfigurator's layout, atomically (temporary file + rename); a path ending
+/// in `.gz` is compressed. With `append` and an existing file whose header matches, its rows are
+/// kept first. Errors: a row with the wrong number of keys, a non-finite or non-positive latency,
+/// a header mismatch on append (each names the row index / file and the expectation).
+Status write_perf_table(const std::string& path, const std::vector<std::string>& key_columns,
+                        const std::vector<PerfRow>& rows, bool append = false);
 
 }  // namespace aiconf
