@@ -90,13 +90,22 @@ __device__ __forceinline__ void issue_q(const SparseMlaParams& p, const Work& w,
 
 /// Issues the gather of key tile `tile`: thread (row r = tid/4, sub = tid%4) fetches chunks sub,
 /// sub+4, ... of row r, so a warp reads 64 contiguous bytes from each of 8 rows per request.
+/// Index of this thread's row (tid / 4) in key tile `tile`, or -1 past the list. Loaded one
+/// iteration before the gather that uses it, so its global-memory latency is off the critical path.
+__device__ __forceinline__ int load_index(const SparseMlaParams& p, const Work& w, int tile, int tid) {
+  const int slot = tile * kBlockN + (tid >> 2);
+  return (tile < w.tile_end && slot < w.len) ? __ldg(p.indices + static_cast<int64_t>(w.token) * p.topk + slot) : -1;
+}
+
 template <bool kFp8>
-__device__ __forceinline__ void issue_tile(const SparseMlaParams& p, const Work& w, int tile, uint32_t dst,
+__device__ __forceinline__ void issue_tile(const SparseMlaParams& p, const Work& w, int idx, uint32_t dst,
                                            int* valid, int tid) {
   const int r = tid >> 2, sub = tid & 3;
-  const int slot = tile * kBlockN + r;
-  const int idx = slot < w.len ? p.indices[static_cast<int64_t>(w.token) * p.topk + slot] : -1;
   const int64_t row = kv_row_of(p, w.seq, idx);
+#ifdef AICONF_SMLA_DEBUG_NO_GATHER  // timing experiment only: results are garbage
+  if (sub == 0) valid[r] = row >= 0 ? 1 : 0;
+  return;
+#endif
   const bool ok = row >= 0;
   constexpr int kRowBytes = kFp8 ? kFp8RowBytes : kDqk * 2;
   const char* src = reinterpret_cast<const char*>(p.kv_cache) + (ok ? row * kRowBytes : 0);
@@ -176,8 +185,10 @@ __global__ void __launch_bounds__(kThreads, 1)
 
   issue_q(p, w, q_s, tid);
   if (w.tile_begin < w.tile_end)
-    issue_tile<kFp8>(p, w, w.tile_begin, smem_u32(smem + (kFp8 ? L::stage : L::tile0)), s_valid, tid);
+    issue_tile<kFp8>(p, w, load_index(p, w, w.tile_begin, tid), smem_u32(smem + (kFp8 ? L::stage : L::tile0)),
+                     s_valid, tid);
   cp_async_commit();
+  int next_idx = load_index(p, w, w.tile_begin + 1, tid);
 
   for (int t = w.tile_begin, it = 0; t < w.tile_end; ++t, ++it) {
     const int stage = it & 1;
@@ -190,20 +201,27 @@ __global__ void __launch_bounds__(kThreads, 1)
       __syncthreads();  // tile ready, staging free
       tile_s = smem_u32(smem + L::tile0);
       if (t + 1 < w.tile_end)
-        issue_tile<true>(p, w, t + 1, smem_u32(smem + L::stage), s_valid + 64 * (stage ^ 1), tid);
+        issue_tile<true>(p, w, next_idx, smem_u32(smem + L::stage), s_valid + 64 * (stage ^ 1), tid);
     } else {
       fence_proxy_async();
       __syncthreads();  // tile `stage` complete; the other buffer's wgmma have all retired
       tile_s = smem_u32(smem + (stage ? L::tile1 : L::tile0));
       if (t + 1 < w.tile_end)
-        issue_tile<false>(p, w, t + 1, smem_u32(smem + (stage ? L::tile0 : L::tile1)), s_valid + 64 * (stage ^ 1),
+        issue_tile<false>(p, w, next_idx, smem_u32(smem + (stage ? L::tile0 : L::tile1)), s_valid + 64 * (stage ^ 1),
                           tid);
     }
     cp_async_commit();
+    next_idx = load_index(p, w, t + 2, tid);
     const int* valid = s_valid + 64 * stage;
 
     // ---- S = Q K^T for keys [32 wg, 32 wg + 32)
     float s[16];
+#ifdef AICONF_SMLA_DEBUG_NO_MMA  // timing experiment only: results are garbage
+#pragma unroll
+    for (int i = 0; i < 16; ++i) s[i] = 0.f;
+    if (false)
+#endif
+    {
     wgmma_fence();
 #pragma unroll
     for (int kk = 0; kk < kDqk / 16; ++kk) {
@@ -213,6 +231,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     }
     wgmma_commit();
     wgmma_wait_all();
+    }
 
     // ---- mask skipped keys, row maxima over both warpgroups
     float mx[2] = {-INFINITY, -INFINITY};
@@ -279,6 +298,10 @@ __global__ void __launch_bounds__(kThreads, 1)
     named_barrier(2, kThreads);
 
     // ---- O[:, 256 wg : 256 wg + 256] += P V ; V = latent columns of the same tile, MN-major
+#ifdef AICONF_SMLA_DEBUG_NO_MMA
+    if (false)
+#endif
+    {
     wgmma_fence();
 #pragma unroll
     for (int kk = 0; kk < kBlockN / 16; ++kk) {
@@ -287,6 +310,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     }
     wgmma_commit();
     wgmma_wait_all();
+    }
   }
 
   cp_async_wait_all();  // an empty split still issued its query tile
