@@ -80,9 +80,9 @@ int main(int argc, char** argv) {
   };
   const std::pair<const char*, TopkTuning> tunings[] = {
       {"auto", {0, -1}},
-      {"512/nocache", {512, 0}},
-      {"512/cache8K", {512, 8192}},
-      {"512/cache18K", {512, 18432}},
+      {"512x3/nocache", {512, 0, 3}},
+      {"512x2/nocache", {512, 0, 2}},
+      {"512x2/cache8K", {512, 8192, 2}},
       {"1024/cacheMax", {1024, 1 << 20}},
       {"1024/nocache", {1024, 0}},
   };

@@ -14,6 +14,7 @@ namespace detail {
 
 constexpr int kBins0 = 2048;     // first-pass digit: 11 bits of the fp16 key
 constexpr int kCandCap = 4096;   // shared-memory candidates for the refine passes
+constexpr int kRankMax = 384;   // candidates resolved by exact ranking instead of radix passes
 constexpr int kUnroll = 4;       // float4 loads in flight per thread in the streaming loops
 constexpr size_t kFixedSmem = kBins0 * sizeof(int) + kCandCap * (sizeof(uint32_t) + sizeof(int));
 
@@ -141,6 +142,47 @@ __device__ void refine(const Src& src, int k_rem, int* hist, SharedState& st, in
   });
 }
 
+// Pass 1: fp16-bucket histogram of the row; fills the shared-memory cache on the way.
+// Only the buckets at or above the k-th largest matter, so once 4k elements are counted the
+// k-th largest bucket of the part seen so far (a lower bound of the final one) is found, and
+// later elements below it skip their atomic; the bound is tightened again at 4x the count.
+// Histogram counts are exact for every bucket >= the final bound.
+template <int BLOCK>
+__device__ __forceinline__ void histogram_pass(const RowView& rv, int* hist, float4* cache, int k,
+                                               SharedState& st) {
+  int lb = 0;
+  long long next_tighten = 4LL * k;
+  for (int b = 0; b < rv.nv; b += BLOCK * kUnroll) {
+    float4 r[kUnroll];
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int v = b + u * BLOCK + static_cast<int>(threadIdx.x);
+      r[u] = v < rv.nv ? __ldg(rv.x4 + v) : make_float4(0.f, 0.f, 0.f, 0.f);
+    }
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int v = b + u * BLOCK + static_cast<int>(threadIdx.x);
+      if (v < rv.nv) {
+        if (v < rv.cache_v) cache[v] = r[u];
+        const float e[4] = {r[u].x, r[u].y, r[u].z, r[u].w};
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+          const int bk = bucket0(e[j]);
+          if (bk >= lb) atomicAdd(&hist[bk], 1);
+        }
+      }
+    }
+    const long long done = 4LL * min(b + BLOCK * kUnroll, rv.nv);
+    if (done >= next_tighten && done < 4LL * rv.nv) {  // block-uniform
+      __syncthreads();
+      find_threshold<BLOCK>(hist, kBins0, k, st.scratch, &st.thr, &st.above);
+      lb = st.thr;
+      next_tighten = 4 * done;
+    }
+  }
+  if (threadIdx.x < rv.nscalar) atomicAdd(&hist[bucket0(rv.x[rv.scalar_index(threadIdx.x)])], 1);
+}
+
 // Pass 2 over the row: indices whose first-pass bucket is above thr0 (or equal, when take_all)
 // go to out; with use_cand, elements of bucket thr0 are compacted into the candidate arrays.
 // Flags are gathered over a whole unrolled batch so each warp reserves output slots once per
@@ -184,16 +226,22 @@ __device__ __forceinline__ void select_pass(const RowView& rv, int thr0, bool ta
     }
     if (__any_sync(kFullMask, cand_bits != 0)) {
       int slot = warp_reserve(__popc(cand_bits), &st.cand_count);
-      while (cand_bits != 0) {
-        const int bit = __ffs(cand_bits) - 1;
-        cand_bits &= cand_bits - 1;
-        const int v = b + (bit >> 2) * BLOCK + static_cast<int>(threadIdx.x);
-        const int idx = rv.head + 4 * v + (bit & 3);
-        // Re-read the element (from the cache or L1/L2): candidates are few.
-        const float x = v < rv.cache_v ? reinterpret_cast<const float*>(rv.cache)[4 * v + (bit & 3)]
-                                       : rv.x[idx];
-        cand_key[slot] = float_key(x);
-        cand_idx[slot++] = idx;
+      if (cand_bits != 0) {
+        // Unrolled so the values come from registers (a re-read would put a load latency on
+        // every batch).
+#pragma unroll
+        for (int u = 0; u < kUnroll; ++u) {
+          const float e[4] = {r[u].x, r[u].y, r[u].z, r[u].w};
+          const int base = rv.head + 4 * (b + u * BLOCK + static_cast<int>(threadIdx.x));
+#pragma unroll
+          for (int j = 0; j < 4; ++j) {
+            if ((cand_bits >> (u * 4 + j)) & 1u) {
+              cand_key[slot] = float_key(e[j]);
+              cand_idx[slot] = base + j;
+              ++slot;
+            }
+          }
+        }
       }
     }
   }
@@ -246,8 +294,8 @@ struct RowSource {
   }
 };
 
-template <int BLOCK>
-__global__ void __launch_bounds__(BLOCK) topk_kernel(Params p) {
+template <int BLOCK, int MIN_BLOCKS>
+__global__ void __launch_bounds__(BLOCK, MIN_BLOCKS) topk_kernel(Params p) {
   extern __shared__ float4 smem4[];
   int* hist = reinterpret_cast<int*>(smem4);
   uint32_t* cand_key = reinterpret_cast<uint32_t*>(hist + kBins0);
@@ -278,32 +326,13 @@ __global__ void __launch_bounds__(BLOCK) topk_kernel(Params p) {
   rv.cache_v = min(rv.nv, p.cache_vecs);
 
   if (p.phase_clocks != nullptr && threadIdx.x == 0) p.phase_clocks[row * 5 + 0] = clock64();
-  // Pass 1: fp16-bucket histogram of the row; fills the shared-memory cache on the way.
   for (int i = threadIdx.x; i < kBins0; i += BLOCK) hist[i] = 0;
   if (threadIdx.x == 0) {
     st.out_count = 0;
     st.cand_count = 0;
   }
   __syncthreads();
-  {
-    auto count4 = [&](float4 val, int v, bool ok) {
-      if (!ok) return;
-      atomicAdd(&hist[bucket0(val.x)], 1);
-      atomicAdd(&hist[bucket0(val.y)], 1);
-      atomicAdd(&hist[bucket0(val.z)], 1);
-      atomicAdd(&hist[bucket0(val.w)], 1);
-    };
-    const int cv = rv.cache_v;
-    const float4* x4 = rv.x4;
-    vec_loop<BLOCK>(
-        0, cv, [&](int v) { return __ldg(x4 + v); },
-        [&](float4 val, int v, bool ok) {
-          if (ok) cache[v] = val;
-          count4(val, v, ok);
-        });
-    vec_loop<BLOCK>(cv, rv.nv, [&](int v) { return __ldg(x4 + v); }, count4);
-    if (threadIdx.x < rv.nscalar) atomicAdd(&hist[bucket0(rv.x[rv.scalar_index(threadIdx.x)])], 1);
-  }
+  histogram_pass<BLOCK>(rv, hist, cache, k, st);
   __syncthreads();
   if (p.phase_clocks != nullptr && threadIdx.x == 0) p.phase_clocks[row * 5 + 1] = clock64();
   find_threshold<BLOCK>(hist, kBins0, k, st.scratch, &st.thr, &st.above);
@@ -324,7 +353,21 @@ __global__ void __launch_bounds__(BLOCK) topk_kernel(Params p) {
   }
 
   const int k_rem = k - above0;
-  if (use_cand) {
+  const int n_cand = st.cand_count;
+  if (use_cand && n_cand <= kRankMax) {
+    // Few candidates: exact rank of each (ties broken by candidate position) gives its output
+    // slot directly, with no further histogram passes or atomics.
+    for (int i = threadIdx.x; i < n_cand; i += BLOCK) {
+      const uint32_t ki = cand_key[i];
+      int rank = 0;
+#pragma unroll 8
+      for (int j = 0; j < n_cand; ++j) {
+        const uint32_t kj = cand_key[j];
+        rank += (kj > ki) | ((kj == ki) & (j < i));
+      }
+      if (rank < k_rem) out[above0 + rank] = cand_idx[i];
+    }
+  } else if (use_cand) {
     refine<BLOCK>(CandSource<BLOCK>{cand_key, cand_idx, st.cand_count}, k_rem, hist, st, out, k);
   } else {
     // Too many elements share the threshold bucket (heavy ties, or values beyond fp16 range):
@@ -334,14 +377,14 @@ __global__ void __launch_bounds__(BLOCK) topk_kernel(Params p) {
   if (p.phase_clocks != nullptr && threadIdx.x == 0) p.phase_clocks[row * 5 + 4] = clock64();
 }
 
-template <int BLOCK>
+template <int BLOCK, int MIN_BLOCKS>
 cudaError_t launch_block(const Params& p, cudaStream_t stream) {
   const size_t smem = kFixedSmem + static_cast<size_t>(p.cache_vecs) * sizeof(float4);
-  cudaError_t err = cudaFuncSetAttribute(topk_kernel<BLOCK>,
+  cudaError_t err = cudaFuncSetAttribute(topk_kernel<BLOCK, MIN_BLOCKS>,
                                          cudaFuncAttributeMaxDynamicSharedMemorySize,
                                          static_cast<int>(smem));
   if (err != cudaSuccess) return err;
-  topk_kernel<BLOCK><<<static_cast<unsigned>(p.rows), BLOCK, smem, stream>>>(p);
+  topk_kernel<BLOCK, MIN_BLOCKS><<<static_cast<unsigned>(p.rows), BLOCK, smem, stream>>>(p);
   return cudaGetLastError();
 }
 
@@ -365,16 +408,18 @@ cudaError_t launch_topk(const TopkProblem& problem, void*, size_t, cudaStream_t 
     err = cudaDeviceGetAttribute(&max_smem, cudaDevAttrMaxSharedMemoryPerBlockOptin, device);
   if (err != cudaSuccess) return err;
 
-  // Few rows: one 1024-thread block per SM, so cache as much of the row as shared memory allows.
-  // Many rows: 512-thread blocks, two per SM, each caching up to 18K elements (the rest of a long
-  // row is re-read soon after its first read, so it mostly hits L2).
+  // Few rows: one 1024-thread block per SM, caching as much of the row as shared memory allows.
+  // Many rows: 512-thread blocks, three per SM, no cache: the select pass re-reads the row soon
+  // after the histogram pass, mostly from L2 (measured faster than caching, which costs
+  // occupancy; results/).
   const bool few_rows = q.rows <= sms;
   int block = tuning.block_threads > 0 ? tuning.block_threads : (few_rows ? 1024 : 512);
   if (block != 512 && block != 1024) return cudaErrorInvalidValue;
+  const int min_blocks = tuning.min_blocks_per_sm > 0 ? tuning.min_blocks_per_sm : 3;
   const int64_t max_cache_vecs =
       (static_cast<int64_t>(max_smem) - static_cast<int64_t>(detail::kFixedSmem) - 1024) / 16;
   int64_t cache_elems = tuning.cache_elems;
-  if (cache_elems < 0) cache_elems = few_rows ? max_cache_vecs * 4 : 18432;
+  if (cache_elems < 0) cache_elems = few_rows ? max_cache_vecs * 4 : 0;
   int64_t cache_vecs = std::min<int64_t>((cache_elems + 3) / 4, (q.cols + 3) / 4);
   cache_vecs = std::max<int64_t>(0, std::min<int64_t>(cache_vecs, max_cache_vecs));
 
@@ -382,7 +427,15 @@ cudaError_t launch_topk(const TopkProblem& problem, void*, size_t, cudaStream_t 
                    q.causal, q.causal_offset, static_cast<int>(cache_vecs),
                    tuning.phase_clocks};
   nvtxRangePushA("aiconf.dsa.topk");
-  err = block == 1024 ? detail::launch_block<1024>(p, stream) : detail::launch_block<512>(p, stream);
+  // 512 threads with 3 blocks/SM caps registers at 40 (a few bytes spill in the cold refine
+  // path); 2 blocks/SM gives the compiler 64.
+  if (block == 1024) {
+    err = detail::launch_block<1024, 1>(p, stream);
+  } else if (min_blocks == 2) {
+    err = detail::launch_block<512, 2>(p, stream);
+  } else {
+    err = detail::launch_block<512, 3>(p, stream);
+  }
   nvtxRangePop();
   return err;
 }

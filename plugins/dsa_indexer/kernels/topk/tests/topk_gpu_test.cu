@@ -105,7 +105,9 @@ bool run_case(const Case& c, uint64_t seed) {
   p.causal = causal;
   p.causal_offset = c.causal_offset;
 
-  const TopkTuning tunings[] = {{0, -1}, {512, 0}, {1024, 100}, {512, 18432}, {1024, 1 << 20}};
+  const TopkTuning tunings[] = {{0, -1},         {512, 0, 3},           {512, 0, 2},
+                                {1024, 100},     {512, 18432, 2},       {1024, 1 << 20},
+                                {512, 1000, 3}};
   std::vector<int32_t> out(out_elems + guard);
   bool ok = true;
   for (const TopkTuning& t : tunings) {

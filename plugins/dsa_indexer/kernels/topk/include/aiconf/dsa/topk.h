@@ -44,6 +44,8 @@ struct TopkTuning {
   /// Row elements kept in shared memory between the histogram pass and the select pass
   /// (-1 = auto, 0 = none: the second pass re-reads the row, normally from L2).
   int64_t cache_elems = -1;
+  /// For 512 threads: blocks per SM the registers are budgeted for, 2 or 3 (0 = auto: 3).
+  int min_blocks_per_sm = 0;
   /// Debug profiling (nullptr = off): device array [rows, 5] of clock64() taken by thread 0 of
   /// each selecting row at start, after the histogram, after the threshold search, after the
   /// select pass and at the end. Rows on the len <= k fast path are not written.
