@@ -41,8 +41,9 @@ if(AICONF_ENABLE_CUDA)
     # Targets pick their architecture with explicit -gencode flags (sm_90a for wgmma).
     set(CMAKE_CUDA_ARCHITECTURES OFF)
     enable_language(CUDA)
-    set(CMAKE_CUDA_STANDARD 20)
-    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    # CUDA targets inherit C++20 from CMAKE_CXX_STANDARD; CMake 3.25 does not know nvcc's flag for it.
+    set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+    set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
     find_package(CUDAToolkit REQUIRED)
     set(AICONF_HAVE_CUDA ON)
   endif()

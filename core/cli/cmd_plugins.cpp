@@ -41,8 +41,9 @@ json::object describe_plugin(const Registry& reg, const PluginInfo& p) {
 void print_text(const json::object& root) {
   for (const auto& pv : root.at("plugins").as_array()) {
     const auto& p = pv.as_object();
-    std::cout << p.at("name").as_string() << " " << p.at("version").as_string() << "  " << p.at("path").as_string() << "\n";
-    if (!p.at("description").as_string().empty()) std::cout << "  " << p.at("description").as_string() << "\n";
+    auto str = [&](const char* k) { return std::string(p.at(k).as_string()); };
+    std::cout << str("name") << " " << str("version") << "  " << str("path") << "\n";
+    if (!str("description").empty()) std::cout << "  " << str("description") << "\n";
     auto list = [&](const char* key, const char* label, auto line) {
       const auto& a = p.at(key).as_array();
       if (a.empty()) return;
@@ -61,7 +62,7 @@ void print_text(const json::object& root) {
   const auto& skipped = root.at("skipped").as_array();
   if (!skipped.empty()) {
     std::cout << "skipped:\n";
-    for (const auto& e : skipped) std::cout << "  " << e.as_object().at("reason").as_string() << "\n";
+    for (const auto& e : skipped) std::cout << "  " << std::string(e.as_object().at("reason").as_string()) << "\n";
   }
   if (root.at("plugins").as_array().empty()) std::cout << "no plugins loaded (searched: " << json::serialize(root.at("search_path")) << ")\n";
 }

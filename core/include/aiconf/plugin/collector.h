@@ -4,6 +4,7 @@
 /// it for cases, builds the named mock layer for each, times it and writes rows whose key columns
 /// come from the case (in the operation's schema order).
 
+#include <aiconf/config.h>
 #include <aiconf/status.h>
 #include <aiconf/value.h>
 
@@ -15,7 +16,10 @@ namespace aiconf {
 /// Options a sweep may honour.
 struct SweepOptions {
   bool quick = false;          ///< a small smoke sweep (a few cases) instead of the full one
-  std::string filter;          ///< "key=value[,key=value]" restricts the cases
+  std::string filter;          ///< "key=value[,key=value]" restricts the cases (applied by the harness)
+  /// The model whose dimensions the sweep uses (e.g. index_n_heads); null when none was given.
+  /// Collectors that need dimensions fail with a message asking for --model.
+  const ModelConfig* model = nullptr;
 };
 
 class Collector {
