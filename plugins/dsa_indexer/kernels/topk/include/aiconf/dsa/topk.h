@@ -3,9 +3,11 @@
 ///
 /// Radix select (one thread block per row): a first 11-bit histogram pass over the row on the
 /// fp16-rounded value, a second pass that writes the indices above the threshold bucket and
-/// compacts the threshold bucket into shared memory, then up to three 11/11/10-bit passes over the
-/// exact fp32 bits of the (small) candidate set. Rows with len <= k take a fast path that writes
-/// 0..len-1 without reading the logits.
+/// compacts the threshold bucket into shared memory, then an exact rank of the candidates (<= 384
+/// of them) or up to three 11/11/10-bit passes over their exact fp32 bits. When the threshold
+/// bucket is too large for shared memory (heavy ties, values outside the fp16 range) the radix
+/// passes run over the row itself (correct, slower). Rows with len <= k take a fast path that
+/// writes 0..len-1 without reading the logits. NaN is not supported.
 ///
 /// Thread-safety: the launch functions are reentrant; concurrent launches on different streams
 /// must use different output buffers.
