@@ -1,6 +1,8 @@
 #include "text_file.h"
 
+#if AICONF_HAVE_ZLIB
 #include <zlib.h>
+#endif
 
 #include <cerrno>
 #include <cstdio>
@@ -14,6 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
+#if AICONF_HAVE_ZLIB
 Status inflate_gzip(const std::string& path, const std::string& raw, std::string* out) {
   z_stream zs{};
   // 16 + MAX_WBITS: expect a gzip header (concatenated members are handled by the loop below).
@@ -59,6 +62,16 @@ Status deflate_gzip(const std::string& path, const std::string& text, std::strin
   if (rc != Z_STREAM_END) return Status::error(path + ": gzip compression failed");
   return Status::ok();
 }
+#else
+Status inflate_gzip(const std::string& path, const std::string&, std::string*) {
+  return Status::error(path + ": gzip-compressed, but this libaiconf was built without zlib "
+                       "(install zlib1g-dev and rebuild, or gunzip the file)");
+}
+Status deflate_gzip(const std::string& path, const std::string&, std::string*) {
+  return Status::error(path + ": cannot write .gz: this libaiconf was built without zlib "
+                       "(install zlib1g-dev and rebuild, or write .txt)");
+}
+#endif
 
 }  // namespace
 
