@@ -18,6 +18,7 @@ function(aiconf_add_plugin name)
   target_link_options(${target} PRIVATE
     "LINKER:--version-script=${AICONF_EXPORTS_MAP}" "LINKER:--no-undefined")
   install(TARGETS ${target} LIBRARY DESTINATION ${AICONF_INSTALL_PLUGIN_DIR})
+  set_property(GLOBAL APPEND PROPERTY AICONF_PLUGIN_TARGETS ${target})
 endfunction()
 
 # aiconf_add_gpu_test(<name> SOURCES ... [LINK ...]): a GPU test program. It must exit 77 when no

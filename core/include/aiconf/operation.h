@@ -44,6 +44,7 @@ struct SolCost {
   double bytes = 0;                ///< minimal bytes through device memory
   double comm_bytes = 0;           ///< bytes over the interconnect (communication ops)
   double comm_latency_s = 0;       ///< fixed interconnect latency (communication ops)
+  int comm_gpus = 0;               ///< GPUs taking part; more than a node's GPUs means the network
   int kernels = 1;                 ///< kernel launches the op needs at least (each costs kernel_launch_us)
 };
 
