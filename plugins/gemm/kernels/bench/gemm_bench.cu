@@ -52,7 +52,8 @@ bool make_sets(GemmDtype dtype, std::int64_t m, std::int64_t n, std::int64_t k, 
                cudaStream_t stream, std::vector<GemmArgs>& out) {
   const bool fp8 = dtype != GemmDtype::kBf16;
   const std::size_t eb = fp8 ? 1 : 2;
-  const std::size_t a_b = align_up(m * k * eb), b_b = align_up(n * k * eb), d_b = align_up(m * n * 2);
+  const std::int64_t rows = gemm_rows_allocated(dtype, m);  // block-scaled fp8 pads m to 4
+  const std::size_t a_b = align_up(rows * k * eb), b_b = align_up(n * k * eb), d_b = align_up(rows * n * 2);
   std::size_t sa_b = 0, sb_b = 0;
   if (dtype == GemmDtype::kFp8) sa_b = sb_b = 256;
   if (dtype == GemmDtype::kFp8Block) {
@@ -77,7 +78,7 @@ bool make_sets(GemmDtype dtype, std::int64_t m, std::int64_t n, std::int64_t k, 
     g.d = p + a_b + b_b;
     const std::uint64_t seed = 1000003ull * s + 17;
     if (fp8) {
-      CUDA_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(const_cast<void*>(g.a)), m * k, seed, 448.f, stream));
+      CUDA_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(const_cast<void*>(g.a)), rows * k, seed, 448.f, stream));
       CUDA_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(const_cast<void*>(g.b)), n * k, seed + 1, 448.f, stream));
       float* sa = reinterpret_cast<float*>(p + a_b + b_b + d_b);
       float* sb = reinterpret_cast<float*>(p + a_b + b_b + d_b + sa_b);

@@ -125,7 +125,8 @@ struct GemmRunner::Impl {
   }
 
   static PlanKey key_of(const GemmArgs& g) {
-    return PlanKey{g.dtype, g.m, g.n, g.k, g.dtype == GemmDtype::kFp8 && g.fp8_fast_accum,
+    // Block-scaled fp8 runs on the padded token count (see gemm_rows_allocated).
+    return PlanKey{g.dtype, gemm_rows_allocated(g.dtype, g.m), g.n, g.k, g.dtype == GemmDtype::kFp8 && g.fp8_fast_accum,
                    alignment_of(g.a), alignment_of(g.b), alignment_of(g.d)};
   }
 

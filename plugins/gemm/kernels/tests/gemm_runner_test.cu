@@ -101,9 +101,12 @@ bool run_case(GemmRunner& runner, const Case& c, void* workspace, cudaStream_t s
   const std::size_t in_bytes = fp8 ? 1 : 2;
   void *x = nullptr, *w = nullptr, *d = nullptr, *x_bf16 = nullptr;
   float *sa = nullptr, *sb = nullptr;
-  CUDA_CHECK(cudaMalloc(&x, c.m * c.k * in_bytes));
+  const std::int64_t rows = gemm_rows_allocated(c.dtype, c.m);
+  CUDA_CHECK(cudaMalloc(&x, rows * c.k * in_bytes));
   CUDA_CHECK(cudaMalloc(&w, c.n * c.k * in_bytes));
-  CUDA_CHECK(cudaMalloc(&d, c.m * c.n * 2));
+  CUDA_CHECK(cudaMalloc(&d, rows * c.n * 2));
+  // Padding rows of x (block-scaled only) hold random finite values: they must not leak into rows < m.
+  if (rows > c.m) CUDA_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(x), rows * c.k, seed + 9, 448.f, stream));
   HostOperands h;
   if (c.dtype == GemmDtype::kBf16) {
     CUDA_CHECK(fill_random_bf16(x, c.m * c.k, seed, -1.f, 1.f, stream));
@@ -126,7 +129,7 @@ bool run_case(GemmRunner& runner, const Case& c, void* workspace, cudaStream_t s
     CUDA_CHECK(cudaMalloc(&sb, weight_scale_elems(c.n, c.k) * sizeof(float)));
     CUDA_CHECK(fill_random_f32(sb, weight_scale_elems(c.n, c.k), seed + 2, 5e-4f, 2e-3f, stream));
   }
-  CUDA_CHECK(cudaMemsetAsync(d, 0xFF, c.m * c.n * 2, stream));  // bf16 0xFFFF is NaN: poison
+  CUDA_CHECK(cudaMemsetAsync(d, 0xFF, rows * c.n * 2, stream));  // bf16 0xFFFF is NaN: poison
 
   GemmArgs args;
   args.dtype = c.dtype;

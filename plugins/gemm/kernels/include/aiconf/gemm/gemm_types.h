@@ -41,10 +41,19 @@ constexpr std::int64_t weight_scale_elems(std::int64_t n, std::int64_t k) noexce
   return weight_scale_ld(k) * ((n + kFp8BlockSize - 1) / kFp8BlockSize);
 }
 
+/// Rows of x and y the caller must allocate. kFp8Block: act_scale_ld(m) (m padded to 4), because
+/// cuBLASLt's Hopper block-scaled kernels accept only token counts that are multiples of 4
+/// (measured: H200, cuBLAS 13.1 returns NOT_SUPPORTED for m = 1, 2, 7, 130). The runner then
+/// multiplies all padded rows: rows m.. of x are read (any finite or not, never used for rows < m)
+/// and rows m.. of y are scratch. Other dtypes: m.
+constexpr std::int64_t gemm_rows_allocated(GemmDtype dtype, std::int64_t m) noexcept {
+  return dtype == GemmDtype::kFp8Block ? act_scale_ld(m) : m;
+}
+
 /// One linear-layer GEMM, y = x W^T, all matrices row-major and densely packed:
-///   x (a)  [m,k]   activations, bf16 or e4m3
+///   x (a)  [m,k]   activations, bf16 or e4m3 (allocated rows: gemm_rows_allocated(dtype, m))
 ///   W (b)  [n,k]   weights (one row per output feature), same dtype as a
-///   y (d)  [m,n]   bf16 output
+///   y (d)  [m,n]   bf16 output (allocated rows: gemm_rows_allocated(dtype, m))
 /// This is cuBLASLt's "TN" layout, the only one Hopper fp8 supports.
 ///
 /// Scales (device pointers to fp32), by dtype:
