@@ -113,7 +113,58 @@ public:
     return Status::ok();
   }
 
+  Status get_string_at(std::string_view dotted_path, std::string* out) const noexcept override {
+    std::string where;
+    const json::value* v = find_at(dotted_path, &where);
+    const std::string path = "$." + std::string(dotted_path);
+    if (!v) return Status::error(source_ + ": " + path + ": required field is missing (" + where + ")");
+    if (v->is_null()) return Status::error(source_ + ": " + path + ": required field is null (expected a string)");
+    if (!v->is_string()) return Status::error(source_ + ": " + path + ": expected a string, found " + kind_of(*v));
+    *out = std::string(v->as_string());
+    return Status::ok();
+  }
+
+  bool has_at(std::string_view dotted_path) const noexcept override {
+    std::string where;
+    const json::value* v = find_at(dotted_path, &where);
+    return v && !v->is_null();
+  }
+
 private:
+  // Walks "a.b.c": the first component like find(), the rest inside objects. On failure returns
+  // null and says which component was missing or not an object.
+  const json::value* find_at(std::string_view dotted_path, std::string* where) const noexcept {
+    try {
+      std::size_t dot = dotted_path.find('.');
+      const json::value* v = find(dotted_path.substr(0, dot));
+      std::string walked(dotted_path.substr(0, dot));
+      if (!v) {
+        *where = "no key '" + walked + "'";
+        return nullptr;
+      }
+      while (dot != std::string_view::npos) {
+        const std::size_t next = dotted_path.find('.', dot + 1);
+        const std::string_view part = dotted_path.substr(dot + 1, next == std::string_view::npos ? next : next - dot - 1);
+        if (!v->is_object()) {
+          *where = "'" + walked + "' is " + kind_of(*v) + ", expected an object";
+          return nullptr;
+        }
+        auto it = v->as_object().find(part);
+        if (it == v->as_object().end()) {
+          *where = "no key '" + std::string(part) + "' in '" + walked + "'";
+          return nullptr;
+        }
+        v = &it->value();
+        walked += "." + std::string(part);
+        dot = next;
+      }
+      return v;
+    } catch (...) {
+      *where = "out of memory";
+      return nullptr;
+    }
+  }
+
   const json::value* find(std::string_view key) const noexcept {
     if (text_) {
       if (auto it = text_->find(key); it != text_->end()) return &it->value();

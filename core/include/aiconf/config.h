@@ -36,6 +36,13 @@ public:
   virtual Status get_string_list(std::string_view key, std::vector<std::string>* out) const noexcept = 0;
   /// "$.text_config.key" or "$.key": where a key was (or would be) found, for messages.
   virtual std::string path_of(std::string_view key) const = 0;
+  /// A string inside nested objects at a dotted path, e.g. "quantization_config.quant_method" (the
+  /// first component is found like a key: text_config first, then the top level). Error naming the
+  /// path when a component is missing, an intermediate is not an object, or the leaf not a string.
+  /// Appended after the ABI v1 methods: plugins built earlier never call it.
+  virtual Status get_string_at(std::string_view dotted_path, std::string* out) const noexcept = 0;
+  /// True when every component of a dotted path exists and the leaf is not null.
+  virtual bool has_at(std::string_view dotted_path) const noexcept = 0;
 };
 
 /// The fields every transformer LLM has, in Hugging Face names (normalized where names differ).
