@@ -21,6 +21,7 @@ wait
 set +e
 {
   grep -E "registers|spill" "$build/ptxas.txt"
+  echo "ptxas wgmma serialisation notes (C751x): $(grep -c C751 "$build/ptxas.txt")"
   if command -v cuobjdump >/dev/null; then
     echo "QGMMA instructions: $(cuobjdump -sass "$build/lib.o" | grep -c QGMMA)"
     echo "local memory ops (LDL/STL): $(cuobjdump -sass "$build/lib.o" | grep -cE 'LDL|STL')"

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <numeric>
 #include <random>
 #include <string>
@@ -75,6 +76,14 @@ float median_ms(F&& launch, int sets, int reps) {
   return t[reps / 2];
 }
 
+// INDEXER_BENCH_FILTER="ctx16384,gen-n1-B256-L32768": run only the named cases.
+bool selected(const std::string& name) {
+  const char* f = std::getenv("INDEXER_BENCH_FILTER");
+  if (f == nullptr || *f == 0) return true;
+  const std::string list = std::string(",") + f + ",";
+  return list.find("," + name + ",") != std::string::npos;
+}
+
 int sets_for(double set_bytes) { return std::clamp(static_cast<int>(512e6 / set_bytes) + 1, 1, 256); }
 
 std::string g_table;
@@ -91,7 +100,9 @@ void row(const char* fmt, ...) {
   g_table += "\n";
 }
 
-void bench_context(int s) {
+void bench_context(int s, bool fill) {
+  const std::string name = "ctx" + std::to_string(s) + (fill ? "" : "-nofill");
+  if (!selected(name)) return;
   const int T = s, S = s;
   std::vector<int32_t> ks(T, 0), ke(T);
   for (int i = 0; i < T; ++i) ke[i] = i + 1;
@@ -129,16 +140,21 @@ void bench_context(int s) {
     a.n_cols = S;
     a.n_heads = kH;
     a.head_dim = kD;
+    a.fill_masked = fill;
     return launch_indexer_logits_context(a, nullptr);
   };
   const float ms = median_ms(launch, sets, 30);
   const double pairs = double(indexer_logits_context_pairs(ks.data(), ke.data(), T));
   const double tflops = pairs * 2 * kH * kD / (ms * 1e-3) / 1e12;
-  const double gbs = set_bytes / (ms * 1e-3) / 1e9;
-  row("| context causal | s=%d, batch 1 | %.4f | %.1f | %.0f | %d |", s, ms, tflops, gbs, sets);
+  // Without the fill only the unmasked entries are written.
+  const double bytes = fill ? set_bytes : set_bytes - double(T) * S * 4 + pairs * 4;
+  const double gbs = bytes / (ms * 1e-3) / 1e9;
+  row("| context causal%s | s=%d, batch 1 | %.4f | %.1f | %.0f | %d |", fill ? "" : " (no -inf fill)", s, ms, tflops,
+      gbs, sets);
 }
 
 void bench_generation(int B, int L, int n_next) {
+  if (!selected("gen-n" + std::to_string(n_next) + "-B" + std::to_string(B) + "-L" + std::to_string(L))) return;
   const int page = 64;
   const int pages_per_seq = (L + page - 1) / page;
   const int num_pages = B * pages_per_seq;
@@ -204,10 +220,11 @@ int main(int argc, char** argv) {
   cudaDeviceProp prop{};
   CHECK(cudaGetDeviceProperties(&prop, 0));
   row("device: %s, %d SMs, H=%d, D=%d", prop.name, prop.multiProcessorCount, kH, kD);
-  row("");
+  row("%s", "");
   row("| mode | shape | median ms | TFLOP/s | GB/s | input sets |");
   row("| --- | --- | --- | --- | --- | --- |");
-  for (int s : {1024, 4096, 8192, 16384}) bench_context(s);
+  for (int s : {1024, 4096, 8192, 16384}) bench_context(s, true);
+  for (int s : {4096, 16384}) bench_context(s, false);
   for (int n_next : {1, 2})
     for (int B : {1, 64, 256})
       for (int L : {8192, 32768}) bench_generation(B, L, n_next);

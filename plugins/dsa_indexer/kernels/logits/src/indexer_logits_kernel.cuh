@@ -7,8 +7,10 @@
 // as M, the accumulator of one thread holds 2 keys x kN/4 (query, head) columns, so the
 // head-weighted ReLU sum is register math plus a 4-lane shuffle; no cross-warp reduction.
 //
-// Warpgroup 0: one producer thread streams Q (+weights) per item and 64-key K blocks (+scales)
-// with TMA into a ring of kStages stages. Warpgroups 1 and 2 consume alternate K blocks, each
+// Warpgroup 0: one producer thread reads each item's ranges, hands them to the consumers in a
+// small record next to the item's Q (+weights) tile, and streams 64-key K blocks (+scales) with
+// TMA into a ring of kStages stages; warps 1-3 write -inf into the columns of each item that
+// need no tensor-core work. Warpgroups 1 and 2 consume alternate K blocks, each
 // keeping two accumulator sets so the wgmma of block m+2 runs while the epilogue of block m does.
 #include <climits>
 #include <cstdint>
@@ -20,7 +22,11 @@ namespace aiconf::dsa::detail {
 
 constexpr int kHeadDim = 128;
 constexpr int kBlockKeys = 64;
-constexpr int kStages = 8;
+#ifndef AICONF_INDEXER_STAGES
+#define AICONF_INDEXER_STAGES 8
+#endif
+constexpr int kStages = AICONF_INDEXER_STAGES;
+constexpr int kMaxGroup = 8;  // queries per group (kN / kH) supported by the item record
 constexpr int kThreads = 384;
 constexpr int kProducerRegs = 56;
 constexpr int kConsumerRegs = 224;
@@ -56,7 +62,8 @@ struct SmemLayout {
   static constexpr int kOffQ = kOffK + kStages * kStageBytes;
   static constexpr int kOffW = kOffQ + 2 * kQBytes;
   static constexpr int kOffScale = kOffW + 2 * kN * 4;
-  static constexpr int kOffBar = kOffScale + kStages * kBlockKeys * 4;
+  static constexpr int kOffInfo = kOffScale + kStages * kBlockKeys * 4;
+  static constexpr int kOffBar = kOffInfo + 2 * 128;
   static constexpr int kNumBars = 2 * kStages + 4;
   static constexpr int kBytes = kOffBar + kNumBars * 8;
   static constexpr int kAlloc = kBytes + 1024;  // room to align the base to 1024 B (swizzle atom)
@@ -72,6 +79,14 @@ struct Item {
   int cb0, cb1;  // key blocks of the chunk
   int b0, b1;    // key blocks that need tensor-core work (hull of the ranges within the chunk)
 };
+
+// What the producer tells the consumers about the item in a Q slot (b1 < 0: no more work).
+struct ItemRecord {
+  int t0, nvalid, b0, b1;
+  int ks[kMaxGroup];
+  int ke[kMaxGroup];
+};
+static_assert(sizeof(ItemRecord) <= 128, "item record must fit its slot");
 
 template <int kG>
 __device__ __forceinline__ void load_item(const LogitsKernelParams& p, int item, Item<kG>& it) {
@@ -125,17 +140,23 @@ __device__ __forceinline__ void load_item(const LogitsKernelParams& p, int item,
   }
 }
 
-// -inf into columns [lo, hi) of the item's valid rows, spread over the 256 consumer threads.
-template <int kG>
+// -inf into columns [lo, hi) of the item's valid rows, spread over kThreadsFill threads;
+// 16-byte stores where the row allows it.
+template <int kG, int kThreadsFill>
 __device__ __forceinline__ void fill_columns(const LogitsKernelParams& p, const Item<kG>& it, int lo, int hi,
-                                             int ct) {
-  const int width = hi - lo;
-  if (width <= 0) return;
-  const int total = it.nvalid * width;
-  for (int idx = ct; idx < total; idx += 256) {
-    const int g = idx / width;
-    const int col = lo + (idx - g * width);
-    p.logits[static_cast<int64_t>(it.t0 + g) * p.ld + col] = -__int_as_float(0x7f800000);
+                                             int ft) {
+  if (hi <= lo) return;
+  const float ninf = -__int_as_float(0x7f800000);
+  for (int g = 0; g < it.nvalid; ++g) {
+    float* row = p.logits + static_cast<int64_t>(it.t0 + g) * p.ld;
+    const int mis = static_cast<int>((reinterpret_cast<uintptr_t>(row + lo) >> 2) & 3);
+    const int head_end = min(hi, lo + ((4 - mis) & 3));
+    const int nvec = (hi - head_end) >> 2;
+    const int tail = head_end + 4 * nvec;
+    if (ft < head_end - lo) row[lo + ft] = ninf;
+    float4* v = reinterpret_cast<float4*>(row + head_end);
+    for (int i = ft; i < nvec; i += kThreadsFill) v[i] = make_float4(ninf, ninf, ninf, ninf);
+    if (ft < hi - tail) row[tail + ft] = ninf;
   }
 }
 
@@ -150,6 +171,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   constexpr int kG = kN / kH;
   constexpr int kAcc = Mma::kAcc;
   static_assert(kN % kH == 0 && kH % 8 == 0, "heads must tile the wgmma N dimension");
+  static_assert(kG <= kMaxGroup, "too many queries per group for the item record");
 
   extern __shared__ uint8_t smem_raw[];
   uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t(1023));
@@ -176,11 +198,28 @@ __global__ void __launch_bounds__(kThreads, 1)
   }
   __syncthreads();
 
-  const int wg = threadIdx.x / 128;
+  // Warp-uniform in the compiler's eyes (a shuffle result), which keeps ptxas from treating the
+  // role branches as divergent around wgmma.
+  const int wg = __shfl_sync(0xffffffffu, static_cast<int>(threadIdx.x / 128), 0);
   const int lane = threadIdx.x & 31;
+  ItemRecord* info = reinterpret_cast<ItemRecord*>(smem + L::kOffInfo);
 
   if (wg == 0) {
     setmaxnreg_dec<kProducerRegs>();
+    if (threadIdx.x >= 32) {
+      // Warps 1-3: -inf for the columns of each item outside its computed blocks, off the
+      // consumers' critical path (the consumers write the computed blocks, masked keys included).
+      if (!p.fill) return;
+      for (int item = blockIdx.x; item < p.num_items; item += gridDim.x) {
+        Item<kG> it;
+        load_item<kG>(p, item, it);
+        const int c0 = it.cb0 * kBlockKeys;
+        const int c1 = min(it.cb1 * kBlockKeys, p.n_cols);
+        fill_columns<kG, 96>(p, it, c0, min(it.b0 * kBlockKeys, c1), threadIdx.x - 32);
+        fill_columns<kG, 96>(p, it, max(it.b1 * kBlockKeys, c0), c1, threadIdx.x - 32);
+      }
+      return;
+    }
     if (threadIdx.x != 0) return;
     prefetch_tma_map(&map_q);
     prefetch_tma_map(&map_w);
@@ -193,6 +232,17 @@ __global__ void __launch_bounds__(kThreads, 1)
       if (it.b1 <= it.b0) continue;
       const int slot = qk & 1;
       mbar_wait(&q_empty[slot], ((qk >> 1) & 1) ^ 1);
+      ItemRecord& rec = info[slot];
+      rec.t0 = it.t0;
+      rec.nvalid = it.nvalid;
+      rec.b0 = it.b0;
+      rec.b1 = it.b1;
+#pragma unroll
+      for (int g = 0; g < kG; ++g) {
+        rec.ks[g] = it.ks[g];
+        rec.ke[g] = it.ke[g];
+      }
+      // The arrive releases the record stores above to the consumers that acquire q_full.
       mbar_arrive_expect_tx(&q_full[slot], L::kQBytes + kN * 4);
       tma_load_2d(sm_q + slot * L::kQBytes, &map_q, &q_full[slot], 0, it.t0 * kH);
       tma_load_2d(sm_w + slot * kN, &map_w, &q_full[slot], 0, it.t0);
@@ -215,6 +265,11 @@ __global__ void __launch_bounds__(kThreads, 1)
         tma_load_2d(sm_scale + s * kBlockKeys, &map_s, &full[s], y, z);
       }
     }
+    // End of work: an item record with b1 < 0.
+    const int slot = qk & 1;
+    mbar_wait(&q_empty[slot], ((qk >> 1) & 1) ^ 1);
+    info[slot].b1 = -1;
+    mbar_arrive(&q_full[slot]);
     return;
   }
 
@@ -223,29 +278,30 @@ __global__ void __launch_bounds__(kThreads, 1)
   const int c = wg - 1;                   // which consumer warpgroup
   const int tid = threadIdx.x - 128 * wg;  // thread in warpgroup
   const int warp = tid >> 5;
-  const int ct = threadIdx.x - 128;        // thread among all consumers
   const int r0 = warp * 16 + (lane >> 2);  // accumulator rows r0 and r0 + 8 (keys within a block)
   const float neg_inf = -__int_as_float(0x7f800000);
 
-  float acc_a[kAcc];
-  float acc_b[kAcc];
   float wreg[kN / 4];
 
   uint32_t gi = 0, qk = 0;
-  for (int item = blockIdx.x; item < p.num_items; item += gridDim.x) {
-    Item<kG> it;
-    load_item<kG>(p, item, it);
-    const int nb = it.b1 - it.b0;
-    if (p.fill) {
-      const int c0 = it.cb0 * kBlockKeys;
-      const int c1 = min(it.cb1 * kBlockKeys, p.n_cols);
-      fill_columns<kG>(p, it, c0, min(it.b0 * kBlockKeys, c1), ct);
-      fill_columns<kG>(p, it, max(it.b1 * kBlockKeys, c0), c1, ct);
-    }
-    if (nb <= 0) continue;
-
+  while (true) {
+    float acc_a[kAcc];  // per item, so no accumulator is live across the item loop's back edge
+    float acc_b[kAcc];
     const int slot = qk & 1;
     mbar_wait(&q_full[slot], (qk >> 1) & 1);
+    const ItemRecord& rec = info[slot];
+    const int b0 = __shfl_sync(0xffffffffu, rec.b0, 0);
+    const int b1 = __shfl_sync(0xffffffffu, rec.b1, 0);
+    const int nb = b1 - b0;
+    if (b1 < 0) break;
+    const int t0 = rec.t0;
+    const int nvalid = rec.nvalid;
+    int ks[kG], ke[kG];
+#pragma unroll
+    for (int g = 0; g < kG; ++g) {
+      ks[g] = rec.ks[g];
+      ke[g] = rec.ke[g];
+    }
     {
       const float* w = sm_w + slot * kN;
 #pragma unroll
@@ -264,15 +320,13 @@ __global__ void __launch_bounds__(kThreads, 1)
       mbar_wait(&full[s], (gb / kStages) & 1);
       __syncwarp();
       const uint64_t desc_k = make_smem_desc_sw128(smem_u32(sm_k + s * L::kStageBytes));
-      fence_operands(acc);
       wgmma_fence();
+      // +32 bytes along K inside the swizzled 128-byte rows = +2 in the descriptor's address field
+      Mma::mma_zero(acc, desc_k, desc_q);
 #pragma unroll
-      for (int kk = 0; kk < kHeadDim / 32; ++kk) {
-        // +32 bytes along K inside the swizzled 128-byte rows = +2 in the descriptor's address field
-        Mma::mma(acc, desc_k + 2 * kk, desc_q + 2 * kk, kk > 0 ? 1 : 0);
-      }
+      for (int kk = 1; kk < kHeadDim / 32; ++kk) Mma::mma(acc, desc_k + 2 * kk, desc_q + 2 * kk);
       wgmma_commit();
-      fence_operands(acc);
+      // No operand fence here: touching acc before its wait would serialise the wgmma (C7514).
     };
 
     auto epilogue = [&](float(&acc)[kAcc], int m) {
@@ -286,6 +340,7 @@ __global__ void __launch_bounds__(kThreads, 1)
       float sum0[kG], sum1[kG];
 #pragma unroll
       for (int g = 0; g < kG; ++g) sum0[g] = sum1[g] = 0.f;
+#ifndef AICONF_INDEXER_DIAG_NO_EPILOGUE
 #pragma unroll
       for (int j = 0; j < kN / 8; ++j) {
         const int g = (8 * j) / kH;
@@ -294,7 +349,12 @@ __global__ void __launch_bounds__(kThreads, 1)
         sum1[g] = fmaf(wreg[2 * j], fmaxf(acc[4 * j + 2], 0.f), sum1[g]);
         sum1[g] = fmaf(wreg[2 * j + 1], fmaxf(acc[4 * j + 3], 0.f), sum1[g]);
       }
-      const int key0 = (it.b0 + m) * kBlockKeys + r0;
+#else
+      // Diagnostic build: keep the tensor-core work, drop the ReLU/weight math.
+      sum0[0] = acc[0] * wreg[0] + acc[kAcc - 1];
+      sum1[0] = acc[2] * wreg[1] + acc[kAcc - 2];
+#endif
+      const int key0 = (b0 + m) * kBlockKeys + r0;
       const int key1 = key0 + 8;
 #pragma unroll
       for (int g = 0; g < kG; ++g) {
@@ -302,40 +362,36 @@ __global__ void __launch_bounds__(kThreads, 1)
         sum1[g] += __shfl_xor_sync(0xffffffffu, sum1[g], 1);
         sum0[g] += __shfl_xor_sync(0xffffffffu, sum0[g], 2);
         sum1[g] += __shfl_xor_sync(0xffffffffu, sum1[g], 2);
-        if ((lane & 3) == (g & 3) && g < it.nvalid) {
-          float* row = p.logits + static_cast<int64_t>(it.t0 + g) * p.ld;
-          const bool in0 = key0 >= it.ks[g] && key0 < it.ke[g];
-          const bool in1 = key1 >= it.ks[g] && key1 < it.ke[g];
+        if ((lane & 3) == (g & 3) && g < nvalid) {
+          float* row = p.logits + static_cast<int64_t>(t0 + g) * p.ld;
+          const bool in0 = key0 >= ks[g] && key0 < ke[g];
+          const bool in1 = key1 >= ks[g] && key1 < ke[g];
           if (key0 < p.n_cols && (in0 || p.fill)) row[key0] = in0 ? sum0[g] * sc0 : neg_inf;
           if (key1 < p.n_cols && (in1 || p.fill)) row[key1] = in1 ? sum1[g] * sc1 : neg_inf;
         }
       }
     };
 
-    // This warpgroup takes the item's blocks m with (gbase + m) % 2 == c.
-    int m = ((gbase & 1) == static_cast<uint32_t>(c)) ? 0 : 1;
-    if (m < nb) issue(acc_a, m);
-    while (m < nb) {
-      const int m1 = m + 2;
-      if (m1 < nb) {
-        issue(acc_b, m1);
+    // This warpgroup takes the item's blocks m with (gbase + m) % 2 == c, two at a time
+    // (A: m, B: m + 2): the epilogue of A runs under the MMA of B, the epilogue of B under the
+    // other warpgroup's MMAs. Nothing is in flight across the loop's back edge: ptxas cannot
+    // track wgmma groups around a loop and would otherwise serialise every wgmma (C7514).
+    const int first = ((gbase & 1) == static_cast<uint32_t>(c)) ? 0 : 1;
+    for (int m = first; m < nb; m += 4) {
+      issue(acc_a, m);
+      if (m + 2 < nb) {
+        issue(acc_b, m + 2);
         wgmma_wait<1>();
+        fence_operands(acc_a);
+        epilogue(acc_a, m);
+        wgmma_wait<0>();
+        fence_operands(acc_b);
+        epilogue(acc_b, m + 2);
       } else {
         wgmma_wait<0>();
+        fence_operands(acc_a);
+        epilogue(acc_a, m);
       }
-      fence_operands(acc_a);
-      epilogue(acc_a, m);
-      if (m1 >= nb) break;
-      const int m2 = m1 + 2;
-      if (m2 < nb) {
-        issue(acc_a, m2);
-        wgmma_wait<1>();
-      } else {
-        wgmma_wait<0>();
-      }
-      fence_operands(acc_b);
-      epilogue(acc_b, m1);
-      m = m2;
     }
     __syncwarp();
     if (lane == 0) mbar_arrive(&q_empty[slot]);
