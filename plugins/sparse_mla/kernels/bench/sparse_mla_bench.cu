@@ -98,6 +98,37 @@ int main(int argc, char** argv) {
     return ms[ms.size() / 2] * 1e3;  // us
   };
 
+  // SMLA_SPLIT_SWEEP=1: time small generation batches at fixed split-KV factors, then exit
+  // (tunes sparse_mla_num_splits).
+  if (std::getenv("SMLA_SPLIT_SWEEP") != nullptr) {
+    fill_random<<<4096, 256>>>(cache.as<uint8_t>(), size_t(8) * 8192 * 1152, KvCacheFormat::kBf16, 5);
+    CHECK(cudaGetLastError());
+    for (int b : {1, 2, 4, 8})
+      for (int h : {128, 16}) {
+        SparseMlaParams p;
+        p.num_tokens = b;
+        p.num_heads = h;
+        p.topk = topk;
+        p.sm_scale = 0.1f;
+        p.q = q.as<__nv_bfloat16>();
+        p.kv_cache = cache.ptr;
+        p.kv_seq_stride = 8192;
+        p.kv_seq_len = 8192;
+        p.indices = idx.as<int32_t>();
+        p.out = out.as<__nv_bfloat16>();
+        p.lse = lse.as<float>();
+        fill_indices<<<256, 256>>>(idx.as<int32_t>(), int64_t(b) * topk, topk, 8192, 3 + b);
+        CHECK(cudaGetLastError());
+        std::printf("split sweep b=%d s_q=1 h=%d (auto %d):", b, h, sparse_mla_num_splits(p));
+        for (int sp : {1, 2, 4, 8, 16, 32, 64}) {
+          p.num_splits = sp;
+          std::printf(" %d:%.1fus", sp, time_it(p));
+        }
+        std::printf("\n");
+      }
+    return 0;
+  }
+
   std::vector<Row> rows;
   auto add = [&](Row r, double flops, double bytes) {
     r.tflops = flops / r.us * 1e-6;
