@@ -95,22 +95,11 @@ private:
   bool context_;
 };
 
-TableSchema module_schema(const char* table, const char* op) {
-  // `architecture` tells DeepSeek-V3.2 rows from GLM-5 rows in the same file (their keys are
-  // otherwise identical); `model` is not a key. tp_size is 1 in every measured row: num_heads
-  // already is the per-GPU head count, so builders leave tp_size at its default.
-  return {table, {op},
-          {categorical("architecture"), categorical("mla_dtype"), categorical("kv_cache_dtype"), categorical("gemm_type"),
-           numeric("num_heads", AxisTransform::log), numeric("batch_size", AxisTransform::log),
-           numeric("isl", AxisTransform::sqrt), numeric_or("tp_size", AxisTransform::linear, 1),
-           numeric_or("step", AxisTransform::sqrt, 0)}};
-}
-
 }  // namespace
 
 void register_dsa_modules(Registrar& r) {
-  throw_if_error(r.add_operation(new DsaModule(true, module_schema("dsa_context_module_perf", "dsa_context_module"))));
-  throw_if_error(r.add_operation(new DsaModule(false, module_schema("dsa_generation_module_perf", "dsa_generation_module"))));
+  throw_if_error(r.add_operation(new DsaModule(true, attention_module_schema("dsa_context_module_perf", "dsa_context_module"))));
+  throw_if_error(r.add_operation(new DsaModule(false, attention_module_schema("dsa_generation_module_perf", "dsa_generation_module"))));
 }
 
 }  // namespace aiconf::sparse_mla

@@ -95,4 +95,17 @@ inline Part absorb_part(bool pre, const MlaDims& d, double tokens, const std::st
   return p;
 }
 
+/// The schema of aiconfigurator's attention-block module tables (mla_*_module_perf,
+/// dsa_*_module_perf). `architecture` is a key because one file may hold several models with
+/// otherwise identical keys (DeepSeek-V3.2 and GLM-5 rows in dsa_*_module_perf); `model` is not.
+/// tp_size is 1 in every measured row since num_heads already is the per-GPU head count, so
+/// builders leave it at its default.
+inline TableSchema attention_module_schema(const char* table, const char* op) {
+  return {table, {op},
+          {categorical("architecture"), categorical("mla_dtype"), categorical("kv_cache_dtype"), categorical("gemm_type"),
+           numeric("num_heads", AxisTransform::log), numeric("batch_size", AxisTransform::log),
+           numeric("isl", AxisTransform::sqrt), numeric_or("tp_size", AxisTransform::linear, 1),
+           numeric_or("step", AxisTransform::sqrt, 0)}};
+}
+
 }  // namespace aiconf::plugins
