@@ -11,7 +11,8 @@ bash "$here/gpu_check.sh" "$out"
 rc=$?
 build="${TMPDIR:-/tmp}/indexer_logits_build"
 flags=(-gencode=arch=compute_90a,code=sm_90a -O3 -std=c++20 --expt-relaxed-constexpr -lineinfo -I"$here/include")
-variants=("diag_no_epilogue:-DAICONF_INDEXER_DIAG_NO_EPILOGUE" "stages12:-DAICONF_INDEXER_STAGES=12" "stages4:-DAICONF_INDEXER_STAGES=4")
+# PROBE_VARIANTS="name:-DFLAG ..." overrides the list; PROBE_NCU=0 skips the Nsight Compute part.
+read -r -a variants <<<"${PROBE_VARIANTS:-diag_no_epilogue:-DAICONF_INDEXER_DIAG_NO_EPILOGUE stages12:-DAICONF_INDEXER_STAGES=12 stages4:-DAICONF_INDEXER_STAGES=4}"
 for v in "${variants[@]}"; do
   name="${v%%:*}"; def="${v#*:}"
   ( nvcc "${flags[@]}" $def -c "$here/src/indexer_logits.cu" -o "$build/lib_$name.o" &&
@@ -24,7 +25,7 @@ for v in "${variants[@]}"; do
   echo "== variant $name" | tee -a "$out/variants.md"
   INDEXER_BENCH_FILTER="$filter" timeout 60 "$build/bench_$name" 2>&1 | grep "^|" | tee -a "$out/variants.md"
 done
-if command -v ncu >/dev/null; then
+if [ "${PROBE_NCU:-1}" = 1 ] && command -v ncu >/dev/null; then
   for c in ctx16384 gen-n1-B256-L32768; do
     INDEXER_BENCH_FILTER=$c timeout 120 ncu -k regex:indexer_logits_kernel --launch-skip 2 -c 1 \
       --section SpeedOfLight --section ComputeWorkloadAnalysis --section SchedulerStats \

@@ -220,41 +220,58 @@ __global__ void __launch_bounds__(kThreads, 1)
       }
       return;
     }
-    if (threadIdx.x != 0) return;
-    prefetch_tma_map(&map_q);
-    prefetch_tma_map(&map_w);
-    prefetch_tma_map(&map_k);
-    prefetch_tma_map(&map_s);
+    // Warp 0 produces. All 32 lanes run the loop so that the block-table entries of an item can
+    // be fetched in one parallel load (lane i: blocks i and i + 32) instead of one dependent
+    // load per block; lane 0 alone issues the barrier operations and TMA copies.
+    const bool leader = lane == 0;
+    if (leader) {
+      prefetch_tma_map(&map_q);
+      prefetch_tma_map(&map_w);
+      prefetch_tma_map(&map_k);
+      prefetch_tma_map(&map_s);
+    }
     uint32_t gi = 0, qk = 0;
     for (int item = blockIdx.x; item < p.num_items; item += gridDim.x) {
       Item<kG> it;
       load_item<kG>(p, item, it);
       if (it.b1 <= it.b0) continue;
-      const int slot = qk & 1;
-      mbar_wait(&q_empty[slot], ((qk >> 1) & 1) ^ 1);
-      ItemRecord& rec = info[slot];
-      rec.t0 = it.t0;
-      rec.nvalid = it.nvalid;
-      rec.b0 = it.b0;
-      rec.b1 = it.b1;
-#pragma unroll
-      for (int g = 0; g < kG; ++g) {
-        rec.ks[g] = it.ks[g];
-        rec.ke[g] = it.ke[g];
+      const int nb = it.b1 - it.b0;  // <= chunk_blocks <= 64
+      int page_lo = 0, page_hi = 0;
+      if (p.gen && p.block_table != nullptr) {
+        const int* row = p.block_table + static_cast<int64_t>(it.b) * p.block_table_stride;
+        if (lane < nb) page_lo = __ldg(row + ((it.b0 + lane) * kBlockKeys) / p.page_size);
+        if (lane + 32 < nb) page_hi = __ldg(row + ((it.b0 + lane + 32) * kBlockKeys) / p.page_size);
       }
-      // The arrive releases the record stores above to the consumers that acquire q_full.
-      mbar_arrive_expect_tx(&q_full[slot], L::kQBytes + kN * 4);
-      tma_load_2d(sm_q + slot * L::kQBytes, &map_q, &q_full[slot], 0, it.t0 * kH);
-      tma_load_2d(sm_w + slot * kN, &map_w, &q_full[slot], 0, it.t0);
+      const int slot = qk & 1;
+      if (leader) {
+        mbar_wait(&q_empty[slot], ((qk >> 1) & 1) ^ 1);
+        ItemRecord& rec = info[slot];
+        rec.t0 = it.t0;
+        rec.nvalid = it.nvalid;
+        rec.b0 = it.b0;
+        rec.b1 = it.b1;
+#pragma unroll
+        for (int g = 0; g < kG; ++g) {
+          rec.ks[g] = it.ks[g];
+          rec.ke[g] = it.ke[g];
+        }
+        // The arrive releases the record stores above to the consumers that acquire q_full.
+        mbar_arrive_expect_tx(&q_full[slot], L::kQBytes + kN * 4);
+        tma_load_2d(sm_q + slot * L::kQBytes, &map_q, &q_full[slot], 0, it.t0 * kH);
+        tma_load_2d(sm_w + slot * kN, &map_w, &q_full[slot], 0, it.t0);
+      }
       ++qk;
-      for (int j = it.b0; j < it.b1; ++j, ++gi) {
+      for (int i = 0; i < nb; ++i, ++gi) {
+        const int j = it.b0 + i;
+        const int page = __shfl_sync(0xffffffffu, i < 32 ? page_lo : page_hi, i & 31);
+        if (!leader) continue;
         const int s = gi % kStages;
         mbar_wait(&empty[s], ((gi / kStages) & 1) ^ 1);
         const int key0 = j * kBlockKeys;
         int y = key0, z = 0;
         if (p.gen) {
           if (p.block_table != nullptr) {
-            z = __ldg(p.block_table + static_cast<int64_t>(it.b) * p.block_table_stride + key0 / p.page_size);
+            z = page;
             y = key0 % p.page_size;
           } else {
             z = it.b;
@@ -264,12 +281,15 @@ __global__ void __launch_bounds__(kThreads, 1)
         tma_load_3d(sm_k + s * L::kStageBytes, &map_k, &full[s], 0, y, z);
         tma_load_2d(sm_scale + s * kBlockKeys, &map_s, &full[s], y, z);
       }
+      __syncwarp();
     }
     // End of work: an item record with b1 < 0.
-    const int slot = qk & 1;
-    mbar_wait(&q_empty[slot], ((qk >> 1) & 1) ^ 1);
-    info[slot].b1 = -1;
-    mbar_arrive(&q_full[slot]);
+    if (leader) {
+      const int slot = qk & 1;
+      mbar_wait(&q_empty[slot], ((qk >> 1) & 1) ^ 1);
+      info[slot].b1 = -1;
+      mbar_arrive(&q_full[slot]);
+    }
     return;
   }
 
@@ -338,18 +358,29 @@ __global__ void __launch_bounds__(kThreads, 1)
       if (lane == 0) mbar_arrive(&empty[s]);  // this warp's reads of stage s are done
 
       float sum0[kG], sum1[kG];
-#pragma unroll
-      for (int g = 0; g < kG; ++g) sum0[g] = sum1[g] = 0.f;
 #ifndef AICONF_INDEXER_DIAG_NO_EPILOGUE
+      // Two partial sums per (query, row): shorter FFMA dependency chains for the few warps
+      // each scheduler has.
+      float part0[kG][2], part1[kG][2];
+#pragma unroll
+      for (int g = 0; g < kG; ++g) part0[g][0] = part0[g][1] = part1[g][0] = part1[g][1] = 0.f;
 #pragma unroll
       for (int j = 0; j < kN / 8; ++j) {
         const int g = (8 * j) / kH;
-        sum0[g] = fmaf(wreg[2 * j], fmaxf(acc[4 * j + 0], 0.f), sum0[g]);
-        sum0[g] = fmaf(wreg[2 * j + 1], fmaxf(acc[4 * j + 1], 0.f), sum0[g]);
-        sum1[g] = fmaf(wreg[2 * j], fmaxf(acc[4 * j + 2], 0.f), sum1[g]);
-        sum1[g] = fmaf(wreg[2 * j + 1], fmaxf(acc[4 * j + 3], 0.f), sum1[g]);
+        const int e = j & 1;
+        part0[g][e] = fmaf(wreg[2 * j], fmaxf(acc[4 * j + 0], 0.f), part0[g][e]);
+        part1[g][e] = fmaf(wreg[2 * j], fmaxf(acc[4 * j + 2], 0.f), part1[g][e]);
+        part0[g][e] = fmaf(wreg[2 * j + 1], fmaxf(acc[4 * j + 1], 0.f), part0[g][e]);
+        part1[g][e] = fmaf(wreg[2 * j + 1], fmaxf(acc[4 * j + 3], 0.f), part1[g][e]);
+      }
+#pragma unroll
+      for (int g = 0; g < kG; ++g) {
+        sum0[g] = part0[g][0] + part0[g][1];
+        sum1[g] = part1[g][0] + part1[g][1];
       }
 #else
+#pragma unroll
+      for (int g = 0; g < kG; ++g) sum0[g] = sum1[g] = 0.f;
       // Diagnostic build: keep the tensor-core work, drop the ReLU/weight math.
       sum0[0] = acc[0] * wreg[0] + acc[kAcc - 1];
       sum1[0] = acc[2] * wreg[1] + acc[kAcc - 2];
