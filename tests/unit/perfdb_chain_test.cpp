@@ -120,7 +120,7 @@ TEST_CASE("without an operation, extrapolation follows the outermost slope in lo
   REQUIRE(db->lookup_table(op.schema(), Params{{"dtype", std::string("bf16")}, {"m", std::int64_t(8)}}, &l).is_ok());
   CHECK(l.ms == Approx(27.0));
   CHECK(l.provenance == Provenance::extrapolated);
-  CHECK(contains(l.note, "clamped positive"));
+  CHECK(contains(l.note, "always positive"));
 }
 
 TEST_CASE("no data for the key: hybrid answers speed-of-light / empirical efficiency, silicon errors") {

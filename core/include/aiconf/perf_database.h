@@ -88,6 +88,9 @@ struct PerfDatabaseOptions {
   std::string version;           ///< only files under this version folder ("" = any)
   bool lenient = false;          ///< skip malformed rows (counted) instead of failing the table
   std::string own_backend = "aiconf";  ///< our collectors' backend folder, preferred on ties
+  /// Rows listed per answer in Latency::rows: the bracketing points first, then the outer
+  /// neighbours that shaped the cubic's slopes; the rest are counted in the note.
+  std::size_t max_rows = 16;
 };
 
 class PerfDatabase {

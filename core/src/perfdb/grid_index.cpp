@@ -49,9 +49,6 @@ Status GridIndex::build(const TableData& table, const TableSchema& schema, bool 
       a.name = col.name;
       a.column = ci;
       a.transform = col.transform;
-      // Latency is blended in log space on every axis (all measured latencies are > 0): between
-      // points latency follows a power law of the axis, which log blending reproduces.
-      a.log_value = true;
       a.default_value = col.default_value;
       g.axes_.push_back(a);
     }
@@ -144,6 +141,7 @@ Status GridIndex::build(const TableData& table, const TableSchema& schema, bool 
     std::sort(dup.begin(), dup.end());
     std::size_t m = dup.size();
     g.lat_.push_back(m % 2 ? dup[m / 2] : 0.5 * (dup[m / 2 - 1] + dup[m / 2]));
+    g.lat_log_.push_back(std::log(g.lat_.back()));
     if (m > 1) ++g.duplicate_keys_;
     for (std::size_t a = 0; a < n; ++a) g.point_raw_.push_back(axcol[a]->value(sel[i]));
     point_key.push_back(key[sel[i]]);
@@ -232,6 +230,7 @@ struct GridIndex::EvalCtx {
   double path[32];       // raw coordinates chosen on levels above
   const SolFunction* sol;
   int excluded;
+  bool outer;            // below an outer (slope-only) neighbour
   EvalResult* out;
 };
 
@@ -244,17 +243,26 @@ bool GridIndex::child_empty(std::uint32_t node, std::size_t level, std::uint32_t
   return c.pend - c.pbegin == 1 && c.pbegin == e;
 }
 
-double GridIndex::eval_child(std::uint32_t node, std::size_t level, std::uint32_t child, EvalCtx& c) const {
+// Returns log(latency): every blend happens in log-latency space, so one exp() per query.
+double GridIndex::eval_child(std::uint32_t node, std::size_t level, std::uint32_t child, EvalCtx& c, bool outer) const {
   std::uint32_t slot = nodes_[node].begin + child;
   c.path[level] = craw_[slot];
   if (level + 1 == axes_.size()) {
     std::uint32_t p = cnext_[slot];
     EvalResult& r = *c.out;
-    if (r.nused < EvalResult::kMaxUsed) r.used[r.nused++] = p;
-    else ++r.more_used;
-    return lat_[p];
+    if (r.nused < EvalResult::kMaxUsed) {
+      r.used_outer[r.nused] = outer || c.outer;
+      r.used[r.nused++] = p;
+    } else {
+      ++r.more_used;
+    }
+    return lat_log_[p];
   }
-  return eval_node(cnext_[slot], level + 1, c);
+  bool saved = c.outer;
+  c.outer = saved || outer;
+  double v = eval_node(cnext_[slot], level + 1, c);
+  c.outer = saved;
+  return v;
 }
 
 double GridIndex::eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) const {
@@ -264,54 +272,49 @@ double GridIndex::eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) c
   const int count = static_cast<int>(nd.count);
   int i = static_cast<int>(std::lower_bound(xs, xs + count, q) - xs);
   int lo = i - 1, hi = i;
+  auto empty = [&](int k) { return child_empty(node, level, static_cast<std::uint32_t>(k), c.excluded); };
+  auto child = [&](int k, bool outer) { return eval_child(node, level, static_cast<std::uint32_t>(k), c, outer); };
   if (i < count && craw_[nd.begin + i] == c.qraw[level]) {
-    if (!child_empty(node, level, static_cast<std::uint32_t>(i), c.excluded))
-      return eval_child(node, level, static_cast<std::uint32_t>(i), c);
+    if (!empty(i)) return child(i, false);
     hi = i + 1;
   }
   c.out->exact = false;
-  while (lo >= 0 && child_empty(node, level, static_cast<std::uint32_t>(lo), c.excluded)) --lo;
-  while (hi < count && child_empty(node, level, static_cast<std::uint32_t>(hi), c.excluded)) ++hi;
-  const Axis& ax = axes_[level];
+  while (lo >= 0 && empty(lo)) --lo;
+  while (hi < count && empty(hi)) ++hi;
   if (lo >= 0 && hi < count) {
-    double ylo = eval_child(node, level, static_cast<std::uint32_t>(lo), c);
-    double yhi = eval_child(node, level, static_cast<std::uint32_t>(hi), c);
     // Monotone cubic (PCHIP, Fritsch-Carlson slopes) through the two bracketing values and their
     // outer neighbours when present: latency curves bend (launch floor -> power law), which a
     // straight line between the brackets misses. Without an outer neighbour the slope at that
     // end is the secant (linear on that side).
-    const bool lv = ax.log_value;
-    auto V = [lv](double y) { return lv ? std::log(y) : y; };
-    double vlo = V(ylo), vhi = V(yhi);
+    double vlo = child(lo, false), vhi = child(hi, false);
     double h1 = xs[hi] - xs[lo];
     double t = (q - xs[lo]) / h1;
-    double s1 = (vhi - vlo) / h1;
-    double mlo = s1, mhi = s1;
+    double d1 = vhi - vlo;  // = s1 * h1
+    double mlo_h = d1, mhi_h = d1;  // end slopes times h1
     int lo2 = lo - 1, hi2 = hi + 1;
-    while (lo2 >= 0 && child_empty(node, level, static_cast<std::uint32_t>(lo2), c.excluded)) --lo2;
-    while (hi2 < count && child_empty(node, level, static_cast<std::uint32_t>(hi2), c.excluded)) ++hi2;
+    while (lo2 >= 0 && empty(lo2)) --lo2;
+    while (hi2 < count && empty(hi2)) ++hi2;
+    // Fritsch-Carlson weighted harmonic mean of the secants, written with one division:
+    // m = 3 (h0 + h1) s0 s1 / ((2 h1 + h0) s1 + (h1 + 2 h0) s0), with s = d / h.
     if (lo2 >= 0) {
-      double v0 = V(eval_child(node, level, static_cast<std::uint32_t>(lo2), c));
-      double h0 = xs[lo] - xs[lo2], s0 = (vlo - v0) / h0;
-      mlo = s0 * s1 <= 0 ? 0 : (3 * h1 + 3 * h0) / ((2 * h1 + h0) / s0 + (h1 + 2 * h0) / s1);
+      double h0 = xs[lo] - xs[lo2], d0 = vlo - child(lo2, true);
+      double num = 3 * (h0 + h1) * d0 * d1, den = (2 * h1 + h0) * d1 * h0 + (h1 + 2 * h0) * d0 * h1;
+      mlo_h = d0 * d1 <= 0 ? 0 : num / den * h1;
     }
     if (hi2 < count) {
-      double v3 = V(eval_child(node, level, static_cast<std::uint32_t>(hi2), c));
-      double h2 = xs[hi2] - xs[hi], s2 = (v3 - vhi) / h2;
-      mhi = s1 * s2 <= 0 ? 0 : (3 * h2 + 3 * h1) / ((2 * h2 + h1) / s1 + (h2 + 2 * h1) / s2);
+      double h2 = xs[hi2] - xs[hi], d2 = child(hi2, true) - vhi;
+      double num = 3 * (h1 + h2) * d1 * d2, den = (2 * h2 + h1) * d2 * h1 + (h2 + 2 * h1) * d1 * h2;
+      mhi_h = d1 * d2 <= 0 ? 0 : num / den * h1;
     }
     double t2 = t * t, t3 = t2 * t;
-    double v = (2 * t3 - 3 * t2 + 1) * vlo + (t3 - 2 * t2 + t) * h1 * mlo + (-2 * t3 + 3 * t2) * vhi +
-               (t3 - t2) * h1 * mhi;
-    if (lv) return std::exp(v);
-    return v > 0 ? v : ylo + t * (yhi - ylo);
+    return (2 * t3 - 3 * t2 + 1) * vlo + (t3 - 2 * t2 + t) * mlo_h + (-2 * t3 + 3 * t2) * vhi + (t3 - t2) * mhi_h;
   }
   if (lo < 0 && hi >= count) return std::numeric_limits<double>::quiet_NaN();
   // Outside the measured range of this axis (under the values chosen above).
   c.out->extrapolated_axes |= 1u << level;
   int b = lo >= 0 ? lo : hi;
   int step = lo >= 0 ? -1 : 1;
-  double yb = eval_child(node, level, static_cast<std::uint32_t>(b), c);
+  double vb = child(b, false);
   if (c.sol) {
     double pt[32];
     const std::size_t n = axes_.size();
@@ -321,16 +324,15 @@ double GridIndex::eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) c
     double s_bound = c.sol->sol_ms(pt);
     if (std::isfinite(s_query) && std::isfinite(s_bound) && s_query > 0 && s_bound > 0) {
       c.out->used_sol = true;
-      return yb * s_query / s_bound;
+      return vb + std::log(s_query / s_bound);  // same utilization as the boundary point
     }
   }
   int in = b + step;
-  while (in >= 0 && in < count && child_empty(node, level, static_cast<std::uint32_t>(in), c.excluded)) in += step;
-  if (in < 0 || in >= count) return yb;  // a single measured value on this axis: hold it
-  double yi = eval_child(node, level, static_cast<std::uint32_t>(in), c);
+  while (in >= 0 && in < count && empty(in)) in += step;
+  if (in < 0 || in >= count) return vb;  // a single measured value on this axis: hold it
+  double vi = child(in, true);
   double t = (q - xs[b]) / (xs[b] - xs[in]);
-  double y = ax.log_value ? std::exp(std::log(yb) + t * (std::log(yb) - std::log(yi))) : yb + t * (yb - yi);
-  return (y > 0 && std::isfinite(y)) ? y : yb;  // clamp: never a non-positive latency
+  return vb + t * (vb - vi);  // linear in log latency: always a positive latency
 }
 
 void GridIndex::evaluate(int group, const double* raw, const SolFunction* sol, int excluded, EvalResult* out) const {
@@ -342,6 +344,7 @@ void GridIndex::evaluate(int group, const double* raw, const SolFunction* sol, i
   if (n == 0) {
     if (excluded >= 0 && gr.pbegin == static_cast<std::uint32_t>(excluded)) return;
     out->ms = lat_[gr.pbegin];
+    out->used_outer[out->nused] = false;
     out->used[out->nused++] = gr.pbegin;
     out->found = true;
     return;
@@ -349,11 +352,11 @@ void GridIndex::evaluate(int group, const double* raw, const SolFunction* sol, i
   if (excluded >= 0 && gr.pend - gr.pbegin == 1 && gr.pbegin == static_cast<std::uint32_t>(excluded)) return;
   double q[32];
   for (std::size_t i = 0; i < n; ++i) q[i] = transform(axes_[i].transform, raw[i]);
-  EvalCtx c{q, raw, {}, sol, excluded, out};
-  double y = eval_node(gr.root, 0, c);
-  if (std::isfinite(y) && y > 0) {
-    out->ms = y;
-    out->found = true;
+  EvalCtx c{q, raw, {}, sol, excluded, false, out};
+  double v = eval_node(gr.root, 0, c);
+  if (std::isfinite(v)) {
+    out->ms = out->exact && out->nused == 1 ? lat_[out->used[0]] : std::exp(v);  // exact: the stored median
+    out->found = std::isfinite(out->ms) && out->ms > 0;
   }
 }
 

@@ -10,7 +10,9 @@
 // present) are evaluated, and the results are blended by a monotone cubic (PCHIP) in transformed
 // axis space (log / sqrt / linear) and log-latency space. Outside the measured range of an
 // axis the nearest boundary subtree is evaluated and scaled by the speed-of-light ratio (held
-// utilization) when a SolFunction is given, else extrapolated from the two outermost subtrees.
+// utilization) when a SolFunction is given, else extrapolated linearly in log latency from the two
+// outermost subtrees. All blending is in log-latency space (latency is a power law of each axis
+// between measured points; a log-space answer is always positive).
 // Built once, immutable afterwards; evaluation is thread-safe.
 
 #include "table_data.h"
@@ -44,6 +46,7 @@ struct EvalResult {
   int nused = 0;                 ///< points used (capped at kMaxUsed; `more_used` counts the rest)
   int more_used = 0;
   std::uint32_t used[kMaxUsed];
+  bool used_outer[kMaxUsed];     ///< the point only shaped a slope (outer neighbour of a bracket)
 };
 
 class GridIndex {
@@ -52,7 +55,6 @@ public:
     std::string name;
     int column = -1;             ///< index in TableData::columns
     AxisTransform transform = AxisTransform::linear;
-    bool log_value = false;      ///< blend log(latency) along this axis
     double default_value = 0;    ///< NaN: required in queries
   };
   struct Category {
@@ -116,7 +118,7 @@ private:
 
   std::uint32_t build_node(std::size_t level, std::uint32_t pbegin, std::uint32_t pend);
   double eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) const;
-  double eval_child(std::uint32_t node, std::size_t level, std::uint32_t child, EvalCtx& c) const;
+  double eval_child(std::uint32_t node, std::size_t level, std::uint32_t child, EvalCtx& c, bool outer) const;
   bool child_empty(std::uint32_t node, std::size_t level, std::uint32_t child, int excluded) const;
 
   const TableData* table_ = nullptr;
@@ -130,7 +132,7 @@ private:
   std::vector<Node> nodes_;
   std::vector<double> cx_, craw_;
   std::vector<std::uint32_t> cnext_;
-  std::vector<double> lat_;
+  std::vector<double> lat_, lat_log_;
   std::vector<double> point_raw_;
   std::vector<std::uint32_t> point_row_begin_, point_rows_;
   std::vector<std::uint8_t> frontier_;

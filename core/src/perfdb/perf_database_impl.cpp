@@ -110,7 +110,7 @@ public:
       Status s = index_for(schema, &index);
       std::string reason;
       if (s) {
-        DataOutcome d = data_lookup(*index, key, &op, &sys, out, &reason);
+        DataOutcome d = data_lookup(*index, key, &op, &sys, opt_.max_rows, out, &reason);
         if (d == DataOutcome::answered) return Status::ok();
         if (d == DataOutcome::bad_key) return Status::error(std::string("operation '") + op.name() + "': " + reason);
       } else {
@@ -132,7 +132,7 @@ public:
       Status s = index_for(schema, &index);
       if (!s) return s;
       std::string reason;
-      DataOutcome d = data_lookup(*index, key, nullptr, nullptr, out, &reason);
+      DataOutcome d = data_lookup(*index, key, nullptr, nullptr, opt_.max_rows, out, &reason);
       if (d == DataOutcome::answered) return Status::ok();
       return Status::error("table " + schema.table + ": " + reason);
     } catch (const std::exception& ex) {

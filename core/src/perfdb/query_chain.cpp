@@ -56,7 +56,7 @@ std::unique_ptr<SolFunction> make_op_sol(const Operation& op, const SystemSpec& 
 }
 
 DataOutcome data_lookup(const GridIndex& index, const Params& key, const Operation* op, const SystemSpec* sys,
-                        Latency* out, std::string* reason) {
+                        std::size_t max_rows, Latency* out, std::string* reason) {
   const TableData& t = index.table();
   const auto& cats = index.categories();
   std::uint32_t codes[64];
@@ -137,14 +137,22 @@ DataOutcome data_lookup(const GridIndex& index, const Params& key, const Operati
   out->table = t.name;
   out->rows.clear();
   out->parts.clear();
-  for (int i = 0; i < r.nused; ++i) {
-    auto [rows, n] = index.point_rows(r.used[i]);
-    for (std::size_t k = 0; k < n; ++k) out->rows.push_back(t.where(rows[k]));
-  }
+  // Rows: the bracketing points first, then the outer neighbours that only shaped slopes, up to
+  // max_rows; the rest are counted in the note.
+  std::size_t unlisted = static_cast<std::size_t>(r.more_used);
+  for (int pass = 0; pass < 2; ++pass)
+    for (int i = 0; i < r.nused; ++i) {
+      if (r.used_outer[i] != (pass == 1)) continue;
+      auto [rows, n] = index.point_rows(r.used[i]);
+      for (std::size_t k = 0; k < n; ++k) {
+        if (out->rows.size() < max_rows) out->rows.push_back(t.where(rows[k]));
+        else ++unlisted;
+      }
+    }
   if (r.exact) {
     out->provenance = Provenance::exact;
-    out->note = out->rows.size() > 1 ? "measured (median of " + std::to_string(out->rows.size()) + " duplicate rows)"
-                                     : "measured";
+    auto dups = index.point_rows(r.used[0]).second;
+    out->note = dups > 1 ? "measured (median of " + std::to_string(dups) + " duplicate rows)" : "measured";
   } else if (r.extrapolated_axes) {
     out->provenance = Provenance::extrapolated;
     std::string axes_out;
@@ -157,13 +165,13 @@ DataOutcome data_lookup(const GridIndex& index, const Params& key, const Operati
     out->note = "outside the measured range: " + axes_out +
                 (r.used_sol ? "; held the measured utilization of the nearest boundary point, scaled by the "
                               "speed-of-light time of the query"
-                            : "; extrapolated from the two outermost measured points in transformed space "
-                              "(log latency), clamped positive (no speed-of-light available)");
+                            : "; extrapolated linearly in log latency from the two outermost measured points "
+                              "(always positive; no speed-of-light available)");
   } else {
     out->provenance = Provenance::interpolated;
     out->note = "interpolated between measured points (monotone cubic in transformed axes, log latency)";
   }
-  if (r.more_used) out->note += "; " + std::to_string(r.more_used) + " more points used, not listed";
+  if (unlisted) out->note += "; " + std::to_string(unlisted) + " more rows used, not listed";
   return DataOutcome::answered;
 }
 

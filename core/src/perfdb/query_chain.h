@@ -19,9 +19,10 @@ enum class DataOutcome {
 };
 
 /// Runs exact -> interpolated -> extrapolated for `key`. `op`/`sys` (both or neither) enable
-/// held-utilization extrapolation. On no_data / bad_key, `reason` holds the message.
+/// held-utilization extrapolation. At most `max_rows` rows are listed in `out->rows` (bracketing
+/// points first). On no_data / bad_key, `reason` holds the message.
 DataOutcome data_lookup(const GridIndex& index, const Params& key, const Operation* op, const SystemSpec* sys,
-                        Latency* out, std::string* reason);
+                        std::size_t max_rows, Latency* out, std::string* reason);
 
 /// Speed-of-light answer (provenance speed_of_light).
 Status sol_answer(const Operation& op, const Params& key, const SystemSpec& sys, const std::string& why, Latency* out);
