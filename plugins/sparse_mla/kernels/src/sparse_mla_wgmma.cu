@@ -434,7 +434,9 @@ int sparse_mla_num_splits(const SparseMlaParams& p) {
   const int64_t ctas = static_cast<int64_t>(p.num_tokens) * ((p.num_heads + 63) / 64);
   const int tiles = (p.topk + 63) / 64;
   if (ctas <= 0 || ctas * 2 > sms) return 1;  // a full wave already (or close): splitting only adds work
-  const int64_t s = std::min<int64_t>(std::min<int64_t>(sms / ctas, tiles), 64);
+  // At least 2 tiles of 64 keys per split: one-tile splits pay the query load and the fp32 partials
+  // for too little math (H200 sweep, results/split_sweep_h200.txt: 16 splits beat 32 at batch 1-4).
+  const int64_t s = std::min<int64_t>(std::min<int64_t>(sms / ctas, std::max(tiles / 2, 1)), 64);
   return static_cast<int>(std::max<int64_t>(s, 1));
 }
 
