@@ -19,6 +19,9 @@ grep -q "plugin minimal 1.0.0" <<<"$out"
 grep -q "family minimal_family" <<<"$out"
 grep -q "extension minimal: intermediate_size=2816" <<<"$out"
 # The installed CLI finds the installed plugins by itself, and the new one with --plugin-dir.
-"$prefix/bin/aiconf" --plugin-dir "$scratch/minimal/plugins" plugins --json | grep -q '"minimal_swiglu"'
-"$prefix/bin/aiconf" model "$src/examples/configs/DeepSeek-V3.2.json" --json | grep -q '"index_topk": 2048'
+# (Outputs are captured first: grep -q closing the pipe early would fail the writer under pipefail.)
+plugins=$("$prefix/bin/aiconf" --plugin-dir "$scratch/minimal/plugins" plugins --json)
+grep -q '"minimal_swiglu"' <<<"$plugins"
+model=$("$prefix/bin/aiconf" model "$src/examples/configs/DeepSeek-V3.2.json" --json)
+grep -q '"index_topk": 2048' <<<"$model"
 echo "install + out-of-tree examples: ok"

@@ -83,9 +83,10 @@ TEST_CASE("an unknown architecture with DSA fields is claimed by the detection r
   auto path = write_temp("glm_like.json", R"({"architectures": ["SomeNewDsaForCausalLM"], "hidden_size": 6144,
     "num_hidden_layers": 78, "num_attention_heads": 64, "vocab_size": 154880, "q_lora_rank": 2048, "kv_lora_rank": 512,
     "qk_rope_head_dim": 64, "qk_nope_head_dim": 192, "v_head_dim": 256, "index_n_heads": 32, "index_head_dim": 128,
-    "index_topk": 1024})");
+    "index_topk": 1024, "n_routed_experts": 160, "num_experts_per_tok": 8, "moe_intermediate_size": 1536,
+    "n_shared_experts": 1, "first_k_dense_replace": 3, "intermediate_size": 12288})");
   ModelConfig cfg;
-  REQUIRE(load_model_config(path, plugins(), &cfg).is_ok());
+  REQUIRE(load_model_config(path, plugins(), &cfg).message() == "");
   CHECK(cfg.family == "deepseek_v32");
   CHECK(has(cfg.detected_by, "detection rule"));
   CHECK(has(cfg.detected_by, "SomeNewDsaForCausalLM"));
