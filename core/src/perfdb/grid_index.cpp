@@ -331,8 +331,13 @@ double GridIndex::eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) c
   while (in >= 0 && in < count && empty(in)) in += step;
   if (in < 0 || in >= count) return vb;  // a single measured value on this axis: hold it
   double vi = child(in, true);
-  double t = (q - xs[b]) / (xs[b] - xs[in]);
-  return vb + t * (vb - vi);  // linear in log latency: always a positive latency
+  // Linear in log latency (always a positive latency). The slope is clamped: latency does not
+  // fall as a size grows, and on a log axis grows at most quadratically (exponent in [0, 2]);
+  // a noisy pair of boundary points must not extrapolate to absurd values.
+  double slope = (vb - vi) / (xs[b] - xs[in]);
+  slope = std::max(slope, 0.0);
+  if (axes_[level].transform == AxisTransform::log) slope = std::min(slope, 2.0);
+  return vb + slope * (q - xs[b]);
 }
 
 void GridIndex::evaluate(int group, const double* raw, const SolFunction* sol, int excluded, EvalResult* out) const {
