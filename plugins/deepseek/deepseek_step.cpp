@@ -110,11 +110,8 @@ struct StepBuilder {
     if (par.tp > 1) add("all_reduce", comm_key(par.tp, act_bytes()), count, where + ".moe.all_reduce");
   }
 
-  void lm_head(const std::string& where, std::int64_t rows) {
-    add("rms_norm", memory_key(rows, s.mla.hidden_size), 1, where + "norm");
-    const std::int64_t vocab = (s.vocab + par.tp - 1) / par.tp;  // padded to a multiple of tp
-    add("gemm", gemm_key("bfloat16", rows, vocab, s.mla.hidden_size), 1, where + "lm_head");
-  }
+  // The vocabulary is split over tp (padded to a multiple of it).
+  std::int64_t vocab_per_gpu() const { return (s.vocab + par.tp - 1) / par.tp; }
 
   void run() {
     if (shape.batch_size < 1 || shape.new_tokens < 1 || shape.past_tokens < 0)
@@ -144,7 +141,9 @@ struct StepBuilder {
     if (!s.moe_layers.empty()) moe(layer_set_label(s.moe_layers, s.layers), double(s.moe_layers.size()) / pp);
     suffix.clear();
     // Context steps only need logits of each sequence's last token.
-    lm_head("final_", shape.phase == Phase::context ? shape.batch_size : tokens);
+    const std::int64_t rows = shape.phase == Phase::context ? shape.batch_size : tokens;
+    add("rms_norm", memory_key(rows, s.mla.hidden_size), 1, "final_norm");
+    add("gemm", gemm_key("bfloat16", rows, vocab_per_gpu(), s.mla.hidden_size), 1, "lm_head");
     if (par.pp > 1) add("p2p", comm_key(2, act_bytes()), 1, "pipeline.p2p");
 
     if (shape.phase == Phase::generation && shape.new_tokens > 1 && s.mtp_layers > 0) {
@@ -156,7 +155,7 @@ struct StepBuilder {
       if (s.experts > 0) moe("mtp", drafts);
       else dense_mlp("mtp", drafts);
       add("rms_norm", memory_key(tokens, s.mla.hidden_size), drafts, "mtp.shared_head.norm");
-      add("gemm", gemm_key("bfloat16", tokens, (s.vocab + par.tp - 1) / par.tp, s.mla.hidden_size), drafts, "mtp.lm_head");
+      add("gemm", gemm_key("bfloat16", tokens, vocab_per_gpu(), s.mla.hidden_size), drafts, "mtp.lm_head");
     }
   }
 };
