@@ -1,0 +1,193 @@
+#include "adaptive.h"
+
+#include "csv_line.h"
+
+#include <aiconf/perf_database.h>
+#include <aiconf/version.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace aiconf::collect {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Axis positions of the numeric key columns; the rest are categorical.
+void split_axes(const TablePlan& plan, std::vector<std::size_t>* numeric, std::vector<std::size_t>* categorical) {
+  for (std::size_t k = 0; k < plan.key_columns.size(); ++k) {
+    bool is_num = plan.key_columns[k].kind == ColumnKind::numeric;
+    // A "numeric" column whose values do not parse (a schema mistake) is treated as a category.
+    for (const auto& key : plan.keys)
+      if (is_num) {
+        char* end = nullptr;
+        std::strtod(key[k].c_str(), &end);
+        is_num = end && *end == '\0' && !key[k].empty();
+      }
+    (is_num ? numeric : categorical)->push_back(k);
+  }
+}
+
+std::string group_of(const TablePlan& plan, std::size_t i, const std::vector<std::size_t>& cats, std::size_t except = SIZE_MAX,
+                     const std::vector<std::size_t>* nums = nullptr) {
+  std::vector<std::string> v;
+  for (auto c : cats) v.push_back(plan.keys[i][c]);
+  if (nums)
+    for (auto a : *nums)
+      if (a != except) v.push_back(plan.keys[i][a]);
+  return join_key(v);
+}
+
+double num(const std::string& s) { return std::strtod(s.c_str(), nullptr); }
+
+// Leave-one-out error (percent) of every measured key, through the perf database's validation.
+Status loo_errors(const TableRun& run, std::map<std::string, double>* err, ValidationReport* report) {
+  const fs::path dir(run.directory());
+  const std::string root = dir.parent_path().parent_path().parent_path().string();
+  const std::string system = dir.parent_path().parent_path().filename().string();
+  PerfDatabaseOptions dbo;
+  dbo.backend = "aiconf";
+  dbo.version = AICONF_VERSION_STRING;
+  std::shared_ptr<PerfDatabase> db;
+  if (Status s = open_perf_database(root, system, dbo, &db); !s) return s;
+  ValidationOptions vo;
+  vo.worst = std::numeric_limits<std::size_t>::max();
+  const TableSchema& schema = run.plan().op->schema();
+  if (Status s = db->validate(run.plan().table, &schema, nullptr, nullptr, vo, report); !s) return s;
+  const auto names = run.plan().key_names();
+  for (const auto& p : report->worst) {
+    // "k=v k2=v2": pick our key columns, in schema order.
+    std::map<std::string, std::string> kv;
+    std::istringstream in(p.key);
+    std::string tok;
+    while (in >> tok)
+      if (auto eq = tok.find('='); eq != std::string::npos) kv[tok.substr(0, eq)] = tok.substr(eq + 1);
+    std::vector<std::string> key;
+    for (const auto& n : names) key.push_back(kv.count(n) ? kv[n] : std::string());
+    (*err)[join_key(key)] = p.error_pct;
+  }
+  return Status::ok();
+}
+
+std::string pct(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f%%", v);
+  return b;
+}
+
+}  // namespace
+
+std::vector<std::size_t> coarse_cases(const TablePlan& plan) {
+  std::vector<std::size_t> numeric, cats;
+  split_axes(plan, &numeric, &cats);
+  // Distinct values of each axis within each categorical group, sorted.
+  std::map<std::pair<std::string, std::size_t>, std::vector<double>> values;
+  for (std::size_t i = 0; i < plan.cases.size(); ++i)
+    for (auto a : numeric) values[{group_of(plan, i, cats), a}].push_back(num(plan.keys[i][a]));
+  for (auto& [k, v] : values) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+  }
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < plan.cases.size(); ++i) {
+    bool keep = true;
+    for (auto a : numeric) {
+      const auto& v = values[{group_of(plan, i, cats), a}];
+      auto rank = static_cast<std::size_t>(std::lower_bound(v.begin(), v.end(), num(plan.keys[i][a])) - v.begin());
+      keep = keep && (rank % 2 == 0 || rank + 1 == v.size());
+    }
+    if (keep) out.push_back(i);
+  }
+  return out;
+}
+
+TableRun::Outcome run_adaptive(TableRun& run, const AdaptiveOptions& opt, Progress& progress, std::string* summary) {
+  const TablePlan& plan = run.plan();
+  std::vector<std::size_t> numeric, cats;
+  split_axes(plan, &numeric, &cats);
+
+  // Per numeric axis, each case's "line": its values on every other column. Cases on one line
+  // differ only along that axis.
+  std::map<std::size_t, std::vector<std::string>> line_of;
+  for (auto a : numeric)
+    for (std::size_t i = 0; i < plan.cases.size(); ++i) line_of[a].push_back(group_of(plan, i, cats, a, &numeric));
+
+  const auto coarse = coarse_cases(plan);
+  std::set<std::size_t> tried(coarse.begin(), coarse.end());
+  for (std::size_t i = 0; i < plan.cases.size(); ++i)
+    if (run.present(i)) tried.insert(i);
+  run.record().cases_planned = plan.cases.size();
+  progress.note("adaptive: coarse pass of " + std::to_string(coarse.size()) + " of " + std::to_string(plan.cases.size()) + " cases");
+  TableRun::Outcome outcome = run.measure(coarse);
+
+  int rounds = 0;
+  std::size_t added = 0;
+  ValidationReport report;
+  std::string stop = "no candidate left";
+  while (outcome == TableRun::Outcome::done) {
+    std::map<std::string, double> err;
+    report = ValidationReport{};
+    if (Status s = loo_errors(run, &err, &report); !s) {
+      stop = "leave-one-out failed: " + s.message();
+      break;
+    }
+    if (report.all.count && report.all.max < opt.target * 100) {
+      stop = "worst leave-one-out error " + pct(report.all.max) + " below the target " + pct(opt.target * 100);
+      break;
+    }
+    // Score each untried case by the error of its nearest measured neighbours along one axis: a
+    // case between two badly predicted points is where the table lacks resolution.
+    std::vector<std::pair<double, std::size_t>> scored;
+    for (std::size_t i = 0; i < plan.cases.size(); ++i) {
+      if (tried.count(i)) continue;
+      double score = 0;
+      for (auto a : numeric) {
+        const std::string& line = line_of[a][i];
+        const double x = num(plan.keys[i][a]);
+        double below = -1, above = -1, xb = -std::numeric_limits<double>::infinity(), xa = std::numeric_limits<double>::infinity();
+        for (std::size_t j = 0; j < plan.cases.size(); ++j) {
+          if (line_of[a][j] != line || !run.present(j)) continue;
+          const double y = num(plan.keys[j][a]);
+          auto e = err.find(join_key(plan.keys[j]));
+          const double ej = e == err.end() ? 0 : e->second;
+          if (y < x && y > xb) xb = y, below = ej;
+          if (y > x && y < xa) xa = y, above = ej;
+        }
+        // Between two measured points: interpolation; beyond the last: extrapolation, half weight.
+        double s = below >= 0 && above >= 0 ? std::max(below, above) : 0.5 * std::max(below, above);
+        score = std::max(score, s);
+      }
+      if (score >= opt.target * 100) scored.emplace_back(score, i);
+    }
+    if (scored.empty()) {
+      stop = "no untried case next to a point above the target error";
+      break;
+    }
+    std::sort(scored.rbegin(), scored.rend());
+    std::vector<std::size_t> pick;
+    for (std::size_t k = 0; k < scored.size() && static_cast<int>(k) < opt.per_round; ++k) pick.push_back(scored[k].second);
+    std::sort(pick.begin(), pick.end());
+    for (auto i : pick) tried.insert(i);
+    ++rounds;
+    added += pick.size();
+    progress.note("adaptive round " + std::to_string(rounds) + ": worst leave-one-out " + pct(report.all.max) + ", adding " +
+                  std::to_string(pick.size()) + " cases");
+    outcome = run.measure(pick);
+  }
+  if (outcome == TableRun::Outcome::budget) stop = "budget reached";
+  char mins[32];
+  std::snprintf(mins, sizeof mins, "%.2f", run.record().gpu_seconds / 60.0);
+  *summary = plan.table + ": adaptive: " + std::to_string(coarse.size()) + " coarse + " + std::to_string(added) + " added in " +
+             std::to_string(rounds) + " rounds (full sweep " + std::to_string(plan.cases.size()) + " cases); leave-one-out median " +
+             pct(report.all.median) + ", p90 " + pct(report.all.p90) + ", max " + pct(report.all.max) + " over " +
+             std::to_string(report.all.count) + " points; " + mins + " GPU-minutes; stopped: " + stop;
+  return outcome;
+}
+
+}  // namespace aiconf::collect
