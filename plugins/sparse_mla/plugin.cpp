@@ -14,7 +14,7 @@ void register_sparse_mla(aiconf::Registrar& r) {
   register_sparse_mla_operations(r);
   register_dsa_modules(r);
   register_sparse_mla_collectors(r);
-  register_sparse_mla_mock_layers(r);  // none yet
+  register_sparse_mla_mock_layers(r);  // none in a build without CUDA
 }
 }  // namespace
 

@@ -2,7 +2,7 @@
 #include <aiconf/plugin/registrar.h>
 
 namespace aiconf::sparse_mla {
-/// Registers the CUDA mock layers (sparse MLA context / generation); registers nothing until a
-/// mock layer over kernels/ exists, and nothing in a build without CUDA.
+/// Registers the CUDA mock layers (sparse MLA context / generation); registers nothing in a
+/// build without CUDA.
 void register_sparse_mla_mock_layers(Registrar& r);
 }  // namespace aiconf::sparse_mla
