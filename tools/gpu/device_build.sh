@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# On the GPU machine (Ubuntu 24.04 image: Boost headers, Catch2 3, CMake 4, nvcc 13, no CLI11):
+# unpack the carried CLI11 .deb, configure and build the given targets into build-gpu.
+# usage: tools/gpu/device_build.sh <target>...
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [ ! -f /usr/include/CLI/CLI.hpp ]; then
+  deb=$(ls .deps/libcli11-dev_*.deb 2>/dev/null | head -1)
+  [ -n "$deb" ] || { echo "CLI11 missing: carry .deps/ (apt-get download libcli11-dev into .deps/)"; exit 1; }
+  mkdir -p /tmp/cli11 && dpkg -x "$deb" /tmp/cli11
+fi
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,memory.total --format=csv
+cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DAICONF_CLI11_ROOT=/tmp/cli11 >/dev/null
+cmake --build build-gpu -j"$(nproc)" --target "$@" 2>&1 | grep -E "error|warning: .*(spill|stack)|Built target" | tail -40
