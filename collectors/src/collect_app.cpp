@@ -95,7 +95,7 @@ int run_as_parent(const CollectOptions& opt, const std::vector<TablePlan>& plans
     auto it = paths.find(p.table);
     if (it == paths.end()) continue;
     std::size_t merged = 0;
-    if (Status s = merge_shard_files(it->second, table_header(p), p.key_names(), &merged); !s) {
+    if (Status s = merge_shard_files(it->second, table_header(p), identity_columns(p), &merged); !s) {
       std::cerr << "aiconf-collect: error: " << s.message() << "\n";
       code = kExitFailed;
       continue;

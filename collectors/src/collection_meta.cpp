@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -152,8 +153,8 @@ Status update_collection_meta(const std::string& dir, const RunRecord& run) {
     acc["collector"] = t.collector;
     acc["gpu_seconds"] = secs;
     acc["gpu_minutes"] = secs / 60.0;
-    acc["cases_measured"] = number_at(acc, "cases_measured") + static_cast<double>(t.measured);
-    acc["cases_skipped"] = number_at(acc, "cases_skipped") + static_cast<double>(t.skipped);
+    acc["cases_measured"] = static_cast<std::uint64_t>(number_at(acc, "cases_measured")) + t.measured;
+    acc["cases_skipped"] = static_cast<std::uint64_t>(number_at(acc, "cases_skipped")) + t.skipped;
     acc["rows"] = t.rows_in_table;
     acc["last_update"] = now;
 

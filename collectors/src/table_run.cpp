@@ -90,6 +90,12 @@ const std::vector<std::string>& extra_columns() {
   return cols;
 }
 
+std::vector<std::string> identity_columns(const TablePlan& plan) {
+  std::vector<std::string> c{"op_name"};
+  for (const auto& k : plan.key_columns) c.push_back(k.name);
+  return c;
+}
+
 std::vector<std::string> table_header(const TablePlan& plan) {
   std::vector<std::string> h{"framework", "version", "device", "op_name", "kernel_source"};
   for (const auto& c : plan.key_columns) h.push_back(c.name);
@@ -120,7 +126,7 @@ Status TableRun::prepare() {
   table_path_ = (fs::path(directory_) / (plan_.table + ".txt")).string();
   write_path_ = opt_.shard.sharded() ? shard_path(table_path_, opt_.shard.index, opt_.shard.count) : table_path_;
   const auto header = table_header(plan_);
-  const auto keys = plan_.key_names();
+  const auto keys = identity_columns(plan_);
 
   // An unsharded run owns the table: fold in what earlier sharded runs left unmerged.
   if (!opt_.shard.sharded()) {
@@ -165,15 +171,22 @@ std::vector<std::size_t> TableRun::shard_indices() const {
   return out;
 }
 
-bool TableRun::present(std::size_t i) const { return present_.count(join_key(plan_.keys[i])) != 0; }
+std::string TableRun::identity(std::size_t i) const {
+  std::vector<std::string> v{plan_.op_name};
+  v.insert(v.end(), plan_.keys[i].begin(), plan_.keys[i].end());
+  return join_key(v);
+}
+
+bool TableRun::present(std::size_t i) const { return present_.count(identity(i)) != 0; }
 
 std::size_t TableRun::rows_on_disk() const {
   std::set<std::string> keys;
   std::size_t total = 0, rows = 0;
-  read_table_keys(table_path_, plan_.key_names(), &keys, &rows);
+  const auto ids = identity_columns(plan_);
+  read_table_keys(table_path_, ids, &keys, &rows);
   total += rows;
   for (const auto& sh : list_shard_files(table_path_)) {
-    read_table_keys(sh, plan_.key_names(), &keys, &rows);
+    read_table_keys(sh, ids, &keys, &rows);
     total += rows;
   }
   return total;
@@ -229,7 +242,7 @@ TableRun::Outcome TableRun::measure(const std::vector<std::size_t>& indices) {
       outcome = Outcome::write_failed;
       break;
     }
-    present_.insert(join_key(plan_.keys[i]));
+    present_.insert(identity(i));
     ++record_.measured;
     if (m.throttled) ++record_.throttled;
     progress_.case_done(true);

@@ -68,6 +68,9 @@ std::string table_directory(const std::string& out_root, const std::string& syst
 std::vector<std::string> table_header(const TablePlan& plan);
 /// The extra columns after latency: timing (graph|eager|cpu), samples, spread, throttled.
 const std::vector<std::string>& extra_columns();
+/// The columns that identify a row for --resume and merging: op_name, then the schema's keys
+/// (op_name because several operations may share one table, e.g. mla_gen_pre / mla_gen_post).
+std::vector<std::string> identity_columns(const TablePlan& plan);
 
 class TableRun {
 public:
@@ -84,6 +87,8 @@ public:
   /// This shard's case indices (every one, for an unsharded run).
   std::vector<std::size_t> shard_indices() const;
   bool present(std::size_t case_index) const;
+  /// join_key of the case's identity columns.
+  std::string identity(std::size_t case_index) const;
 
   const TablePlan& plan() const { return plan_; }
   const std::string& table_path() const { return table_path_; }

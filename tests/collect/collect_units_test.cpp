@@ -1,0 +1,159 @@
+// Unit tests of the aiconf-collect harness pieces: CSV lines, filters, shards, the stopping rule,
+// the append-only table file (partial-line repair, header check), shard merging, coarse grids.
+#include "aiconf_test.h"
+
+#include "adaptive.h"
+#include "case_filter.h"
+#include "csv_line.h"
+#include "gpu_workers.h"
+#include "sample_stats.h"
+#include "shard.h"
+#include "table_file.h"
+#include "table_run.h"
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using namespace aiconf;
+using namespace aiconf::collect;
+
+namespace {
+std::string work(const std::string& name) {
+  const std::string d = std::string(AICONF_COLLECT_WORK_DIR) + "/units/" + name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+std::string slurp(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+}  // namespace
+
+TEST_CASE("collect units: CSV lines round-trip quoted fields", "[collect][units]") {
+  const std::vector<std::string> f{"a", "b,c", "say \"hi\"", "", "x"};
+  CHECK(join_csv_line(f) == "a,\"b,c\",\"say \"\"hi\"\"\",,x");
+  CHECK(split_csv_line(join_csv_line(f)) == f);
+  CHECK(split_csv_line("1,2\r") == std::vector<std::string>{"1", "2"});
+}
+
+TEST_CASE("collect units: filters match numbers and alternatives", "[collect][units]") {
+  CaseFilter f;
+  REQUIRE(CaseFilter::parse("batch_size=1|2,dtype=fp8", &f));
+  CHECK(f.matches(Params{{"batch_size", std::int64_t(2)}, {"dtype", std::string("fp8")}}));
+  CHECK(f.matches(Params{{"batch_size", 1.0}, {"dtype", std::string("fp8")}}));
+  CHECK_FALSE(f.matches(Params{{"batch_size", std::int64_t(4)}, {"dtype", std::string("fp8")}}));
+  CHECK_FALSE(f.matches(Params{{"batch_size", std::int64_t(1)}}));
+  CHECK_FALSE(CaseFilter::parse("a=", &f));
+  CHECK_FALSE(CaseFilter::parse("=1", &f));
+  CHECK_FALSE(CaseFilter::parse("a=1||2", &f));
+}
+
+TEST_CASE("collect units: shards and worker command lines", "[collect][units]") {
+  ShardSpec s;
+  REQUIRE(parse_shard("1/3", &s));
+  CHECK((s.takes(1) && s.takes(4) && !s.takes(2)));
+  CHECK_FALSE(parse_shard("3/3", &s));
+  CHECK_FALSE(parse_shard("1", &s));
+  CHECK_FALSE(parse_shard("-1/2", &s));
+  auto argv = worker_argv({"aiconf-collect", "--gpus", "0,1", "--collector", "x", "--shard=0/2"}, ShardSpec{3, 4, "--gpus"}, "gpu 1");
+  CHECK(argv == std::vector<std::string>{"aiconf-collect", "--collector", "x", "--shard", "3/4", "--worker-label", "gpu 1"});
+  std::vector<std::string> gpus;
+  CHECK(parse_gpu_list("0,1,3", &gpus));
+  CHECK(gpus.size() == 3);
+  CHECK_FALSE(parse_gpu_list("0,0", &gpus));
+  CHECK_FALSE(parse_gpu_list("", &gpus));
+}
+
+TEST_CASE("collect units: the stopping rule", "[collect][units]") {
+  CHECK(quantile({4, 1, 3, 2}, 0.5) == Approx(2.5));
+  CHECK(quantile({1, 2, 3, 4, 5}, 0.25) == Approx(2));
+  SamplingOptions opt;
+  opt.min_samples = 5;
+  opt.max_samples = 50;
+  opt.max_spread = 0.02;
+  int calls = 0;
+  SampleSummary sum;
+  REQUIRE(sample_until_stable(opt, [&](double* ms) { ++calls; *ms = 1.0; return Status::ok(); }, &sum));
+  CHECK(calls == 5);  // stable at once: stops at the minimum
+  CHECK(sum.median_ms == 1.0);
+  CHECK(sum.stable);
+  calls = 0;
+  REQUIRE(sample_until_stable(opt, [&](double* ms) { *ms = (++calls % 2) ? 1.0 : 2.0; return Status::ok(); }, &sum));
+  CHECK(calls == 50);  // never stable: stops at the cap
+  CHECK_FALSE(sum.stable);
+  CHECK_FALSE(sample_until_stable(opt, [&](double*) { return Status::error("boom"); }, &sum));
+}
+
+TEST_CASE("collect units: the table file cuts a partial line and checks its header", "[collect][units]") {
+  const std::string path = work("table") + "/t.txt";
+  const std::vector<std::string> header{"framework", "k", "latency"};
+  {
+    std::unique_ptr<TableAppender> a;
+    REQUIRE(TableAppender::open(path, header, &a));
+    REQUIRE(a->append({"aiconf", "1", "0.5"}));
+  }
+  CHECK(slurp(path) == "framework,k,latency\naiconf,1,0.5\n");
+  { std::ofstream(path, std::ios::app) << "aiconf,2,0."; }
+  {
+    std::unique_ptr<TableAppender> a;
+    std::size_t cut = 0;
+    REQUIRE(TableAppender::open(path, header, &a, &cut));
+    CHECK(cut == 11);
+    REQUIRE(a->append({"aiconf", "2", "0.25"}));
+  }
+  CHECK(slurp(path) == "framework,k,latency\naiconf,1,0.5\naiconf,2,0.25\n");
+  std::unique_ptr<TableAppender> a;
+  Status s = TableAppender::open(path, {"framework", "other", "latency"}, &a);
+  CHECK_FALSE(s);
+  CHECK(s.message().find(path + ":1: header is 'framework,k,latency'") != std::string::npos);
+
+  // A header cut short (no newline at all) is rewritten.
+  const std::string cut_path = work("table_cut") + "/t.txt";
+  { std::ofstream(cut_path) << "frame"; }
+  REQUIRE(TableAppender::open(cut_path, header, &a));
+  CHECK(slurp(cut_path) == "framework,k,latency\n");
+}
+
+TEST_CASE("collect units: shard files merge without duplicates", "[collect][units]") {
+  const std::string dir = work("merge");
+  const std::string path = dir + "/t.txt";
+  const std::vector<std::string> header{"op_name", "k", "latency"};
+  for (int i = 0; i < 2; ++i) {
+    std::unique_ptr<TableAppender> a;
+    REQUIRE(TableAppender::open(shard_path(path, i, 2), header, &a));
+    REQUIRE(a->append({"op", std::to_string(i), "1"}));
+    REQUIRE(a->append({"op", "9", "2"}));  // the same key in both shards: kept once
+  }
+  CHECK(list_shard_files(path).size() == 2);
+  std::size_t merged = 0;
+  REQUIRE(merge_shard_files(path, header, {"op_name", "k"}, &merged));
+  CHECK(merged == 3);
+  CHECK(slurp(path) == "op_name,k,latency\nop,0,1\nop,9,2\nop,1,1\n");
+  CHECK(list_shard_files(path).empty());
+  std::set<std::string> keys;
+  std::size_t rows = 0;
+  REQUIRE(read_table_keys(path, {"k"}, &keys, &rows));
+  CHECK(rows == 3);
+  CHECK_FALSE(read_table_keys(path, {"missing"}, &keys));
+}
+
+TEST_CASE("collect units: system names and the coarse grid", "[collect][units]") {
+  CHECK(system_name_for_device("NVIDIA H200") == "h200_sxm");
+  CHECK(system_name_for_device("NVIDIA H100 80GB HBM3") == "h100_sxm");
+  CHECK(system_name_for_device("NVIDIA H100 PCIe") == "h100_pcie");
+  CHECK(system_name_for_device("cpu") == "cpu");
+  CHECK(system_name_for_device("NVIDIA RTX 6000 Ada Generation") == "rtx_6000_ada_generation");
+
+  TablePlan p;
+  p.table = "t";
+  p.key_columns = {Column{"d", ColumnKind::categorical}, Column{"x"}};
+  for (const char* d : {"a", "b"})
+    for (int x : {1, 2, 4, 8, 16, 32}) {
+      p.cases.push_back(Params{{"d", std::string(d)}, {"x", std::int64_t(x)}});
+      p.keys.push_back({d, std::to_string(x)});
+    }
+  // Ranks 0, 2, 4 and the last (5) of each group.
+  CHECK(coarse_cases(p) == std::vector<std::size_t>{0, 2, 4, 5, 6, 8, 10, 11});
+}
