@@ -45,6 +45,10 @@ void add_model_command(CLI::App& app, CliContext& ctx);
 void add_db_command(CLI::App& app, CliContext& ctx);      // cmd_db.cpp: db info / db validate
 void add_query_command(CLI::App& app, CliContext& ctx);   // cmd_query.cpp
 
+void add_profile_command(CLI::App& app, CliContext& ctx);  // cmd_profile.cpp: runs aiconf-profile
+void add_check_command(CLI::App& app, CliContext& ctx);    // cmd_check.cpp: the five-phase checklist
+void add_new_op_command(CLI::App& app, CliContext& ctx);   // cmd_new_op.cpp: plugin skeleton
+
 /// Thrown by a subcommand to end with a given exit code after it printed its own output.
 struct CliExit {
   int code;
