@@ -1,12 +1,14 @@
-// One forward step on one GPU. Conventions:
-// - tokens T = batch_size * new_tokens on this attention rank; layer ops repeat layers/pp times
-//   (the average pipeline stage; embedding, final norm and lm_head are counted once, as on the
-//   stage that holds them).
-// - attention: the module op with num_heads = heads / tp; an all_reduce of T*hidden bf16 after
-//   it when tp > 1.
-// - MoE layers: router gemm, alltoall dispatch and combine (T*hidden bf16 each) when ep > 1, the
-//   moe op on the tokens of every attention-DP rank (T*dp), shared experts as gemms split over tp,
-//   and an all_reduce over tp (expert partial sums) when tp > 1.
+// One forward step on one GPU, with the model-builder conventions of plugins/README.md:
+// - tokens T = batch_size * new_tokens on this attention rank; layer ops count the layers of the
+//   largest pipeline stage (ceil(layers / pp), dense and MoE layers in the model's proportion);
+//   embedding, final norm and lm_head are counted once, as on the stages that hold them.
+// - collectives: nccl_dtype "half", message_size in elements (nccl-tests' buffer).
+// - attention: the module op with num_heads = heads / tp; an all_reduce of T*hidden after it when
+//   tp > 1 (likewise after the dense MLP).
+// - MoE layers: router gemm; the moe op on the tokens of every attention-DP rank (T*dp); with
+//   ep > 1 alltoall dispatch and combine over the tp*dp MoE GPUs (T*topk*hidden each), else with
+//   dp > 1 all_gather / reduce_scatter of the DP ranks' tokens; shared experts as gemms split over
+//   tp, then an all_reduce over tp of their partial sums (and of the routed ones when ep = dp = 1).
 // - generation with new_tokens > 1 (MTP drafts): the MTP layer once per draft.
 #include "deepseek_step.h"
 
@@ -45,10 +47,11 @@ struct StepBuilder {
   Params gemm_key(const std::string& dtype, std::int64_t m, std::int64_t n, std::int64_t k) const {
     return Params{{"gemm_dtype", dtype}, {"m", m}, {"n", n}, {"k", k}};
   }
-  Params comm_key(std::int64_t gpus, double bytes) const {
-    return Params{{"nccl_dtype", std::string("bfloat16")}, {"num_gpus", gpus}, {"message_size", static_cast<std::int64_t>(bytes)}};
+  Params comm_key(std::int64_t gpus, std::int64_t elements) const {
+    return Params{{"nccl_dtype", std::string("half")}, {"num_gpus", gpus}, {"message_size", elements}};
   }
-  double act_bytes() const { return double(tokens) * double(s.mla.hidden_size) * 2; }
+  /// Elements of this rank's activations (T x hidden).
+  std::int64_t act_elements() const { return tokens * s.mla.hidden_size; }
 
   Params attention_key() const {
     Params k{{"architecture", s.architecture},
@@ -76,7 +79,7 @@ struct StepBuilder {
   void attention(const std::string& where, double count) {
     add("rms_norm", memory_key(tokens, s.mla.hidden_size), count, where + ".input_norm");
     add(attention_op(), attention_key(), count, where + ".attn");
-    if (par.tp > 1) add("all_reduce", comm_key(par.tp, act_bytes()), count, where + ".attn.all_reduce");
+    if (par.tp > 1) add("all_reduce", comm_key(par.tp, act_elements()), count, where + ".attn.all_reduce");
     add("rms_norm", memory_key(tokens, s.mla.hidden_size), count, where + ".post_attn_norm");
   }
 
@@ -84,12 +87,17 @@ struct StepBuilder {
     const std::int64_t inter = divide(s.intermediate, par.tp, "intermediate_size", "tp");
     add("gemm", gemm_key(gemm, tokens, 2 * inter, s.mla.hidden_size), count, where + ".mlp.gate_up");
     add("gemm", gemm_key(gemm, tokens, s.mla.hidden_size, inter), count, where + ".mlp.down");
-    if (par.tp > 1) add("all_reduce", comm_key(par.tp, act_bytes()), count, where + ".mlp.all_reduce");
+    if (par.tp > 1) add("all_reduce", comm_key(par.tp, act_elements()), count, where + ".mlp.all_reduce");
   }
 
   void moe(const std::string& where, double count) {
+    const std::int64_t moe_gpus = std::int64_t(par.tp) * par.dp;
+    // One copy of a token per chosen expert leaves this rank.
+    const std::int64_t dispatched = tokens * s.experts_per_tok * s.mla.hidden_size;
+    const std::int64_t gathered = tokens * par.dp * s.mla.hidden_size;
     add("gemm", gemm_key("bfloat16", tokens, s.experts, s.mla.hidden_size), count, where + ".moe.router");
-    if (par.ep > 1) add("alltoall", comm_key(par.ep, act_bytes()), count, where + ".moe.dispatch");
+    if (par.ep > 1) add("alltoall", comm_key(moe_gpus, dispatched), count, where + ".moe.dispatch");
+    else if (par.dp > 1) add("all_gather", comm_key(moe_gpus, gathered), count, where + ".moe.gather_tokens");
     add("moe",
         Params{{"moe_dtype", s.moe_dtype()},
                {"num_tokens", tokens * par.dp},
@@ -101,13 +109,14 @@ struct StepBuilder {
                {"moe_ep_size", std::int64_t(par.ep)},
                {"distribution", std::string("power_law_1.01")}},
         count, where + ".moe.experts");
-    if (par.ep > 1) add("alltoall", comm_key(par.ep, act_bytes()), count, where + ".moe.combine");
+    if (par.ep > 1) add("alltoall", comm_key(moe_gpus, dispatched), count, where + ".moe.combine");
+    else if (par.dp > 1) add("reduce_scatter", comm_key(moe_gpus, gathered), count, where + ".moe.scatter_tokens");
     if (s.shared_experts > 0) {
       const std::int64_t width = divide(s.shared_experts * s.moe_intermediate, par.tp, "n_shared_experts * moe_intermediate_size", "tp");
       add("gemm", gemm_key(gemm, tokens, 2 * width, s.mla.hidden_size), count, where + ".moe.shared_gate_up");
       add("gemm", gemm_key(gemm, tokens, s.mla.hidden_size, width), count, where + ".moe.shared_down");
     }
-    if (par.tp > 1) add("all_reduce", comm_key(par.tp, act_bytes()), count, where + ".moe.all_reduce");
+    if (par.tp > 1) add("all_reduce", comm_key(par.tp, act_elements()), count, where + ".moe.all_reduce");
   }
 
   // The vocabulary is split over tp (padded to a multiple of it).
@@ -130,21 +139,22 @@ struct StepBuilder {
     }
     tokens = shape.batch_size * shape.new_tokens;
     gemm = s.gemm_type();
-    const double pp = par.pp;
+    // The largest pipeline stage, with dense and MoE layers in the model's proportion.
+    const double stage = double((s.layers + par.pp - 1) / par.pp), share = stage / double(s.layers);
     std::vector<std::int64_t> all;
     for (std::int64_t i = 0; i < s.layers; ++i) all.push_back(i);
 
     add("embedding", memory_key(tokens, s.mla.hidden_size), 1, "embedding");
-    suffix = par.pp > 1 ? " (1/" + std::to_string(par.pp) + " per pipeline stage)" : "";
-    attention(layer_set_label(all, s.layers), double(s.layers) / pp);
-    if (!s.dense_layers.empty()) dense_mlp(layer_set_label(s.dense_layers, s.layers), double(s.dense_layers.size()) / pp);
-    if (!s.moe_layers.empty()) moe(layer_set_label(s.moe_layers, s.layers), double(s.moe_layers.size()) / pp);
+    suffix = par.pp > 1 ? " (largest of " + std::to_string(par.pp) + " pipeline stages)" : "";
+    attention(layer_set_label(all, s.layers), stage);
+    if (!s.dense_layers.empty()) dense_mlp(layer_set_label(s.dense_layers, s.layers), double(s.dense_layers.size()) * share);
+    if (!s.moe_layers.empty()) moe(layer_set_label(s.moe_layers, s.layers), double(s.moe_layers.size()) * share);
     suffix.clear();
     // Context steps only need logits of each sequence's last token.
     const std::int64_t rows = shape.phase == Phase::context ? shape.batch_size : tokens;
     add("rms_norm", memory_key(rows, s.mla.hidden_size), 1, "final_norm");
     add("gemm", gemm_key("bfloat16", rows, vocab_per_gpu(), s.mla.hidden_size), 1, "lm_head");
-    if (par.pp > 1) add("p2p", comm_key(2, act_bytes()), 1, "pipeline.p2p");
+    if (par.pp > 1) add("p2p", comm_key(2, act_elements()), 1, "pipeline.p2p");
 
     if (shape.phase == Phase::generation && shape.new_tokens > 1 && s.mtp_layers > 0) {
       // Each draft token runs one MTP layer forward (DeepSeek ships one layer and reuses it).

@@ -144,7 +144,8 @@ TEST_CASE("deepseek: V3.2 generation step with attention DP and expert paralleli
   CHECK(attn.key.text("gemm_type") == "fp8_block");
   const auto& ar = by_label(m, "layers[0..60].attn.all_reduce");
   CHECK(ar.key.integer("num_gpus") == 2);
-  CHECK(ar.key.integer("message_size") == tokens * 7168 * 2);
+  CHECK(ar.key.text("nccl_dtype") == "half");
+  CHECK(ar.key.integer("message_size") == tokens * 7168);  // elements
   const auto& up = by_label(m, "layers[0..2].mlp.gate_up");
   CHECK(up.count == 3);
   CHECK(up.key.integer("m") == tokens);
@@ -156,7 +157,9 @@ TEST_CASE("deepseek: V3.2 generation step with attention DP and expert paralleli
   CHECK(moe.key.integer("moe_ep_size") == 4);
   CHECK(moe.key.integer("moe_tp_size") == 1);
   CHECK(moe.key.text("distribution") == "power_law_1.01");
-  CHECK(by_label(m, "layers[3..60].moe.dispatch").key.integer("num_gpus") == 4);
+  const auto& dispatch = by_label(m, "layers[3..60].moe.dispatch");
+  CHECK(dispatch.key.integer("num_gpus") == 4);                        // tp x dp
+  CHECK(dispatch.key.integer("message_size") == tokens * 8 * 7168);  // one copy per chosen expert
   CHECK(by_label(m, "layers[3..60].moe.combine").op == "alltoall");
   CHECK(by_label(m, "layers[3..60].moe.router").key.integer("n") == 256);
   CHECK(by_label(m, "layers[3..60].moe.shared_gate_up").key.integer("n") == 2048);  // 2 * 2048 / tp
@@ -177,14 +180,15 @@ TEST_CASE("deepseek: V3 context step on tp 8 with pipeline stages") {
   par.ep = 8;
   Model m;
   REQUIRE(build(reg, cfg, par, StepShape{Phase::context, 2, 1000, 0}, &m).is_ok());
-  const std::string stage = " (1/2 per pipeline stage)";
+  const std::string stage = " (largest of 2 pipeline stages)";
   const auto& attn = by_label(m, "layers[0..60].attn" + stage);
   CHECK(attn.op == "mla_context_module");
-  CHECK(attn.count == Approx(30.5));
+  CHECK(attn.count == 31);
+  CHECK(by_label(m, "layers[3..60].moe.experts" + stage).count == Approx(58.0 * 31 / 61));
   CHECK(attn.key.integer("num_heads") == 16);
   CHECK(attn.key.integer("isl") == 1000);
   CHECK(by_label(m, "lm_head").key.integer("m") == 2);  // last token of each sequence only
-  CHECK(by_label(m, "pipeline.p2p").key.integer("message_size") == 2000 * 7168 * 2);
+  CHECK(by_label(m, "pipeline.p2p").key.integer("message_size") == 2000 * 7168);
   for (const auto& op : m.ops) CHECK_FALSE(contains(op.label, "mtp"));
 }
 
