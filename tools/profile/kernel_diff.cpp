@@ -16,7 +16,7 @@ Status parse_name_rule(const std::string& text, NameRule* out) {
   r.key = text.substr(eq + 1);
   if (r.key.empty()) r.key = r.pattern;
   try {
-    r.regex = std::regex(r.pattern, std::regex::ECMAScript | std::regex::optimize);
+    r.regex = std::regex(r.pattern, std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
   } catch (const std::regex_error& e) {
     return Status::error("name rule '" + text + "': the regex does not compile: " + e.what());
   }

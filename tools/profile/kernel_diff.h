@@ -5,7 +5,7 @@
 /// ratios, kernels missing from B, and extra kernels only B launched.
 ///
 /// Matching is tolerant, strictest rule first; a kernel is matched at the first rule that pairs it:
-///  1. `map`: user rules `REGEX=KEY`; every kernel whose name the regex finds (ECMAScript, search)
+///  1. `map`: user rules `REGEX=KEY`; every kernel whose name the regex finds (ECMAScript, case-insensitive, search)
 ///     gets KEY (first rule that applies wins), so differently named kernels can be paired;
 ///  2. `exact`: the full name;
 ///  3. `no-params`: without the parameter list and a leading return type (`void `);
