@@ -258,6 +258,7 @@ void register_sparse_mla_mock_layers(Registrar& r) {
       "sparse_mla_context", "sparse_mla_context", "wgmma sparse MLA over causal top-k selections, contiguous latent caches")));
   throw_if_error(r.add_mock_layer(new MockLayerFactoryOf<GenerationLayer>(
       "sparse_mla_generation", "sparse_mla_generation", "wgmma sparse MLA decode over a paged latent cache (bf16 or FP8 656 B)")));
+  register_dsa_module_mock_layers(r);
 }
 
 }  // namespace aiconf::sparse_mla
