@@ -100,7 +100,7 @@ int run_as_parent(const CollectOptions& opt, const std::vector<TablePlan>& plans
       code = kExitFailed;
       continue;
     }
-    std::cerr << "aiconf-collect: " << p.table << ": merged " << merged << " rows from " << gpus.size() << " workers into "
+    std::cerr << "aiconf-collect: " << p.table << ": merged " << merged << " rows from the workers' shard files into "
               << it->second << "\n";
   }
   return code;

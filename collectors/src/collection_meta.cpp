@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -46,8 +47,8 @@ json::object device_json(const DeviceInfo& d) {
                       {"driver_version", d.driver_version},
                       {"cuda_runtime_version", d.cuda_runtime_version},
                       {"cuda_driver_version", d.cuda_driver_version},
-                      {"sm_clock_max_mhz", d.sm_clock_max_mhz},
-                      {"memory_clock_mhz", d.memory_clock_mhz},
+                      {"sm_clock_max_mhz", std::llround(d.sm_clock_max_mhz)},
+                      {"memory_clock_mhz", std::llround(d.memory_clock_mhz)},
                       {"l2_bytes", d.l2_bytes},
                       {"memory_bytes", d.memory_bytes},
                       {"sm_count", d.sm_count},
@@ -112,9 +113,9 @@ Status update_collection_meta(const std::string& dir, const RunRecord& run) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   const std::string path = (fs::path(dir) / "collection_meta.json").string();
-  const std::string lock_path = path + ".lock";
-  int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock < 0) return Status::error(lock_path + ": cannot open: " + std::strerror(errno));
+  // The lock is an flock on the directory itself: nothing is left behind beside the tables.
+  int lock = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock < 0) return Status::error(dir + ": cannot open the folder to lock it: " + std::strerror(errno));
   ::flock(lock, LOCK_EX);
   struct Unlock {
     int fd;

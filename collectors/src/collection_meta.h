@@ -2,7 +2,7 @@
 // collection_meta.json, one per table directory (`<out>/<system>/aiconf/<version>/`): the device
 // (GPU name, driver, CUDA, clocks), the date, the git commit and command line of every run, and
 // per table the GPU-seconds spent and the case counts, summed over runs. Several processes (shards,
-// --gpus workers) update it: each read-modify-write holds an flock on a sibling lock file.
+// --gpus workers) update it: each read-modify-write holds an flock on the directory.
 
 #include "timing_backend.h"
 
