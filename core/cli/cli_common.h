@@ -44,6 +44,8 @@ void add_plugins_command(CLI::App& app, CliContext& ctx);
 void add_model_command(CLI::App& app, CliContext& ctx);
 void add_db_command(CLI::App& app, CliContext& ctx);      // cmd_db.cpp: db info / db validate
 void add_query_command(CLI::App& app, CliContext& ctx);   // cmd_query.cpp
+void add_estimate_command(CLI::App& app, CliContext& ctx);  // cmd_estimate.cpp
+void add_search_command(CLI::App& app, CliContext& ctx);    // cmd_search.cpp
 
 void add_profile_command(CLI::App& app, CliContext& ctx);  // cmd_profile.cpp: runs aiconf-profile
 void add_check_command(CLI::App& app, CliContext& ctx);    // cmd_check.cpp: the five-phase checklist

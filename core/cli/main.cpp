@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
                "Do not search the default plugin directory next to libaiconf");
 
   for (AddCommand add : {add_plugins_command, add_model_command, add_db_command, add_query_command,
-                          add_estimate_command}) add(app, ctx);
+                          add_estimate_command, add_search_command}) add(app, ctx);
 
   // The integration workflow (issue 7): kernel tables, the checklist, the plugin scaffold.
   for (AddCommand add : {add_profile_command, add_check_command, add_new_op_command}) add(app, ctx);

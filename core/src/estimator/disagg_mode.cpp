@@ -14,6 +14,30 @@
 
 namespace aiconf {
 
+bool match_rates(double rp, int gp, double rd, int gd, int total, RateMatch* out) {
+  RateMatch best;
+  double best_per_gpu = -1;
+  for (int x = 1; x * gp + gd <= total; ++x)
+    for (int y = 1; x * gp + y * gd <= total; ++y) {
+      const double rps = std::min(x * rp, y * rd);
+      const double per_gpu = rps / (x * gp + y * gd);
+      if (per_gpu > best_per_gpu * (1 + 1e-9) || (per_gpu >= best_per_gpu * (1 - 1e-9) && rps > best.rps)) {
+        best_per_gpu = per_gpu;
+        best = RateMatch{x, y, x * gp + y * gd, rps};
+      }
+    }
+  *out = best;
+  return best.x > 0;
+}
+
+double kv_transfer_ms(const ModelSummary& sum, const SystemSpec& sys, const RuntimeConfig& rt, int gp, int gd) {
+  const double kv_bytes = sum.kv_bytes_per_token_per_layer * double(sum.attention_layers) * double(rt.isl) * rt.prefill_batch;
+  const bool one_node = gp + gd <= sys.gpus_per_node;
+  const double link_gbps = one_node ? sys.nvlink_gbps : sys.network_gbps;
+  const double link_us = one_node ? sys.nvlink_latency_us : sys.network_latency_us;
+  return link_gbps > 0 ? kv_bytes / (link_gbps * 1e9 * gp) * 1e3 + link_us * 1e-3 : 0;
+}
+
 Status Estimator::estimate_disagg(const ParallelConfig& prefill_par, const ParallelConfig& par, const RuntimeConfig& rt,
                                   int total_gpus, Estimate* out, bool detail) const {
   Status s = check_runtime(rt);
@@ -37,11 +61,8 @@ Status Estimator::estimate_disagg(const ParallelConfig& prefill_par, const Paral
   if (!s) return s;
   const SystemSpec& sys = ctx_.system();
   const int gp = prefill_par.gpus(), gd = par.gpus();
-  const double kv_bytes = sum.kv_bytes_per_token_per_layer * double(sum.attention_layers) * double(rt.isl) * rt.prefill_batch;
   const bool one_node = gp + gd <= sys.gpus_per_node;
-  const double link_gbps = one_node ? sys.nvlink_gbps : sys.network_gbps;
-  const double link_us = one_node ? sys.nvlink_latency_us : sys.network_latency_us;
-  const double transfer_ms = link_gbps > 0 ? kv_bytes / (link_gbps * 1e9 * gp) * 1e3 + link_us * 1e-3 : 0;
+  const double transfer_ms = kv_transfer_ms(sum, sys, rt, gp, gd);
 
   e.ttft_ms = prefill_par.pp * t_p + transfer_ms;
   const double gen_total = par.pp * t_d * S;
@@ -54,18 +75,11 @@ Status Estimator::estimate_disagg(const ParallelConfig& prefill_par, const Paral
   const double rp = e.prefill_rps_per_worker, rd = e.decode_rps_per_worker;
 
   if (total_gpus > 0) {
-    double best_per_gpu = -1, best_rps = 0;
-    for (int x = 1; x * gp + gd <= total_gpus; ++x)
-      for (int y = 1; x * gp + y * gd <= total_gpus; ++y) {
-        const double rps = std::min(x * rp, y * rd);
-        const double per_gpu = rps / (x * gp + y * gd);
-        if (per_gpu > best_per_gpu * (1 + 1e-9) || (per_gpu >= best_per_gpu * (1 - 1e-9) && rps > best_rps)) {
-          best_per_gpu = per_gpu;
-          best_rps = rps;
-          e.prefill_workers = x;
-          e.decode_workers = y;
-        }
-      }
+    RateMatch m;
+    match_rates(rp, gp, rd, gd, total_gpus, &m);
+    e.prefill_workers = m.x;
+    e.decode_workers = m.y;
+    const double best_rps = m.rps;
     if (e.prefill_workers == 0)
       return Status::error("disagg: one prefill worker (" + std::to_string(gp) + " GPUs) and one decode worker (" +
                            std::to_string(gd) + " GPUs) need more than the " + std::to_string(total_gpus) + " GPUs allowed");
@@ -83,8 +97,7 @@ Status Estimator::estimate_disagg(const ParallelConfig& prefill_par, const Paral
                       " prefill workers per decode worker; figures per GPU of such a system");
   }
   e.tokens_per_s_per_gpu = e.requests_per_s * rt.osl / (total_gpus > 0 ? e.gpus : 1.0);
-  if (total_gpus > 0) e.tokens_per_s_per_gpu = e.requests_per_s * rt.osl / e.gpus;
-  else e.requests_per_s *= e.gpus;  // report the requests/s of the (gp + gd)-GPU unit
+  if (total_gpus <= 0) e.requests_per_s *= e.gpus;  // report the requests/s of the (gp + gd)-GPU unit
   e.concurrency = static_cast<std::int64_t>(e.decode_workers) * rt.batch * par.dp * par.pp;
   auto f6 = [](double v) { return std::to_string(v).substr(0, 8); };
   e.notes.push_back("prefill worker " + par_name(prefill_par) + " batch " + std::to_string(rt.prefill_batch) + ": stage " +

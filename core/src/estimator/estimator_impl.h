@@ -65,8 +65,6 @@ struct Estimator::Impl {
 
 /// Applies the runtime's dtype overrides to a query key (only columns the key already has).
 void apply_overrides(const RuntimeConfig& rt, Params* key);
-/// "tp8pp1dp1ep8etp1".
-std::string par_name(const ParallelConfig& p);
 /// True for operations whose cost depends on the cached past (attention-like keys carry `step`):
 /// the mixed step of agg mode takes them from the per-request shapes, the rest from the token count.
 bool is_sequence_op(const OpInvocation& inv);
@@ -97,5 +95,21 @@ Status generation_stage(const Estimator& e, const ParallelConfig& par, const Run
                         double* mean_ms, StepCost* detail);
 /// Generation steps per request: ceil((osl - 1) / tokens per step).
 double generation_steps(const RuntimeConfig& rt);
+
+}  // namespace aiconf
+
+namespace aiconf {
+
+/// Integer rate matching: prefill workers x (gp GPUs, rp requests/s each) and decode workers y (gd,
+/// rd) with x gp + y gd <= total, maximising requests/s per GPU (ties: more requests/s). False when
+/// one of each does not fit.
+struct RateMatch {
+  int x = 0, y = 0, gpus = 0;
+  double rps = 0;
+};
+bool match_rates(double rp, int gp, double rd, int gd, int total, RateMatch* out);
+/// Milliseconds to move `prefill_batch` prompts' KV cache from a prefill worker to a decode worker:
+/// NVLink when both pools fit in one node, else the network, spread over the prefill worker's GPUs.
+double kv_transfer_ms(const ModelSummary& sum, const SystemSpec& sys, const RuntimeConfig& rt, int gp, int gd);
 
 }  // namespace aiconf
