@@ -133,6 +133,7 @@ void run(SearchCliOptions& o, CliContext& ctx) {
             << " points evaluated in " << fmt(r.seconds * 1e3, 4) << " ms; kept " << r.kept.size() << ", rejected: memory "
             << r.rejected_memory << ", TTFT " << r.rejected_ttft << ", TPOT " << r.rejected_tpot << "; " << r.queries
             << " op queries, " << r.cache_hits << " from cache\n\n";
+  for (const auto& n : r.notes) std::cout << "note: " << n << "\n";
   print_table(std::cout, "Pareto frontier, agg + disagg", r.frontier, o.top);
   std::cout << "\n";
   print_table(std::cout, "agg frontier", r.agg_frontier, std::min<std::size_t>(o.top, 8));

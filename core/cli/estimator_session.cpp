@@ -23,6 +23,7 @@ void add_workload_options(CLI::App* c, WorkloadOptions* o) {
   c->add_option("--mtp", o->rt.mtp_tokens, "Draft tokens per generation step (MTP), 0 = off")->capture_default_str();
   c->add_option("--mtp-acceptance", o->rt.mtp_acceptance, "Expected accepted draft tokens per step")->capture_default_str();
   c->add_option("--chunk", o->rt.chunk_tokens, "Prompt tokens per step (chunked prefill; agg: per mixed step); 0 = isl");
+  c->add_option("--max-num-tokens", o->rt.max_num_tokens, "Engine token budget per step (sizes activations)")->capture_default_str();
   c->add_option("--gen-samples", o->rt.gen_samples, "Past-length samples averaging the generation step")->capture_default_str();
   c->add_option("--kv-dtype", o->rt.kv_dtype, "Override the kv_cache_dtype of every op key (table spelling, e.g. fp8)");
   c->add_option("--gemm-dtype", o->rt.gemm_dtype, "Override gemm_dtype / mla_dtype keys (e.g. fp8_block)");

@@ -25,6 +25,9 @@
 
 namespace aiconf {
 
+/// "tp8pp1dp1ep8etp1": a parallel configuration in aiconfigurator's spelling.
+std::string par_name(const ParallelConfig& p);
+
 /// Serving mode of an estimate.
 enum class ServingMode { static_batch, agg, disagg };
 const char* to_string(ServingMode m) noexcept;
@@ -42,6 +45,9 @@ struct RuntimeConfig {
   /// Context tokens per step. static: chunked prefill when < isl (0 = whole prompt in one step);
   /// agg: prompt tokens scheduled in each mixed step (0 = isl).
   std::int64_t chunk_tokens = 0;
+  /// The engine's token budget per forward step (TRT-LLM's max_num_tokens): activations and
+  /// communication buffers are sized for at most this many tokens, as engines split larger steps.
+  std::int64_t max_num_tokens = 8192;
   int gen_samples = 4;            ///< past-length sample points used to average the generation step over osl
   std::string kv_dtype;           ///< overrides every op key's kv_cache_dtype ("" = the builder's choice)
   std::string gemm_dtype;         ///< overrides gemm_dtype / mla_dtype keys ("" = the builder's choice)

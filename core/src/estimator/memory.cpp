@@ -94,8 +94,12 @@ Status Estimator::memory(const ParallelConfig& par, const RuntimeConfig& rt, dou
   // Activations and communication buffers of the largest step: the largest GEMM's input + output
   // live together with the residual stream (hidden in and out); the MoE permutes top-k copies of
   // each token and holds its gate/up output; collectives stage their message in and out.
+  StepShape shape = peak_step;
+  const std::int64_t step_tokens = shape.batch_size * shape.new_tokens;
+  if (rt.max_num_tokens > 0 && step_tokens > rt.max_num_tokens)
+    shape = StepShape{shape.phase, 1, rt.max_num_tokens, shape.past_tokens};
   Model peak;
-  s = builder_->build(cfg_, par, peak_step, &peak);
+  s = builder_->build(cfg_, par, shape, &peak);
   if (!s) return Status::error(par_name(par) + ": " + s.message());
   double act = 0, comm = 0, max_tokens = 0;
   for (const auto& inv : peak.ops) {
@@ -117,7 +121,10 @@ Status Estimator::memory(const ParallelConfig& par, const RuntimeConfig& rt, dou
   m.activations = act + 2 * max_tokens * cfg_.core.hidden_size * 2;
   m.comm_buffers = comm;
   m.notes.push_back("activations " + gib(m.activations) + ": largest GEMM/MoE input+output of a " +
-                    std::to_string(peak_step.batch_size * peak_step.new_tokens) + "-token step + residual stream");
+                    std::to_string(shape.batch_size * shape.new_tokens) + "-token step + residual stream" +
+                    (step_tokens > shape.batch_size * shape.new_tokens
+                         ? " (the " + std::to_string(step_tokens) + "-token step runs in max_num_tokens pieces)"
+                         : ""));
   m.notes.push_back("communication buffers " + gib(m.comm_buffers) + ": largest collective message in + out");
   m.reserved = sys.reserved_memory_bytes;
   m.notes.push_back("reserved " + gib(m.reserved) + ": system spec reserved_memory (runtime, CUDA context)");

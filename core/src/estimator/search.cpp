@@ -256,6 +256,10 @@ Status run_search(const Estimator& est, const SearchOptions& o, SearchResult* ou
                          est.config().source + (r.rejected_examples.empty() ? "" : " (" + r.rejected_examples.front() + ")"));
   if (o.disagg) combine_disagg(est, o, prefill, decode, &r);
 
+  if (o.disagg && std::none_of(r.kept.begin(), r.kept.end(), [](const SearchPoint& p) { return p.mode == ServingMode::disagg; }))
+    r.notes.push_back("disagg: no prefill worker + decode worker pair fits memory and the limits within " +
+                      std::to_string(o.total_gpus) + " GPUs (" + std::to_string(prefill.size()) + " prefill and " +
+                      std::to_string(decode.size()) + " decode candidates)");
   std::vector<SearchPoint> agg, dis;
   for (const auto& p : r.kept) (p.mode == ServingMode::disagg ? dis : agg).push_back(p);
   r.agg_frontier = pareto_frontier(std::move(agg));
