@@ -85,7 +85,11 @@ void check_config(const Registry& reg, CheckTarget& t, ModelConfig* cfg, bool* c
     std::error_code ec;
     for (fs::directory_iterator it(fs::path(t.source_dir) / "examples" / "configs", ec), end; !ec && it != end; it.increment(ec))
       if (it->path().extension() == ".json") files.push_back(it->path());
-    std::sort(files.begin(), files.end());
+    // Shortest name first: the plain model before its variants (DeepSeek-V3.2 before -NVFP4).
+    std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
+      const auto la = a.filename().string().size(), lb = b.filename().string().size();
+      return la != lb ? la < lb : a < b;
+    });
     for (const auto& f : files) {
       ModelConfig c;
       if (load_model_config(f.string(), reg, &c) && c.family == t.family) {
