@@ -1,7 +1,7 @@
 // Speed-of-light model of the collectives. The interconnect figures live in the system spec, which
-// an operation's cost() cannot see: the cost reports bus bytes and the GPU count (the core picks
-// NVLink or the network from comm_gpus vs gpus_per_node), and a latency of steps x the per-hop
-// latency given by the optional key `hop_latency_us` (0 when absent: a pure bandwidth floor).
+// an operation's cost() cannot see: the cost reports bus bytes, the GPU count and the number of
+// latency-bound steps; the core's sol_seconds picks NVLink or the network (comm_gpus vs
+// gpus_per_node) and charges each step that link's latency.
 #include "comm_ops.h"
 
 #include <aiconf_plugins/formula_operation.h>
@@ -43,7 +43,7 @@ SolCost collective_cost(Collective c, const Params& key) {
   cost.comm_gpus = static_cast<int>(n);
   if (n < 2) return cost;  // one GPU: nothing to move, the engines skip the call
   cost.comm_bytes = bus_factor(c, n) * size * elem;
-  cost.comm_latency_s = latency_steps(c, n) * key.number_or("hop_latency_us", 0) * 1e-6;
+  cost.comm_steps = static_cast<int>(latency_steps(c, n));
   // No device-memory term: the local reads and writes of a reduction overlap the transfers, and
   // sol_seconds adds communication to max(compute, memory), which would count them twice.
   return cost;

@@ -45,6 +45,7 @@ struct SolCost {
   double comm_bytes = 0;           ///< bytes over the interconnect (communication ops)
   double comm_latency_s = 0;       ///< fixed interconnect latency (communication ops)
   int comm_gpus = 0;               ///< GPUs taking part; more than a node's GPUs means the network
+  int comm_steps = 0;              ///< latency-bound steps (ring all-reduce: 2(n-1)), each paying the link latency
   int kernels = 1;                 ///< kernel launches the op needs at least (each costs kernel_launch_us)
 };
 
