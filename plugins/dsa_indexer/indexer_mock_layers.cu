@@ -7,7 +7,9 @@
 #include <aiconf/dsa/topk.h>
 #include <aiconf/dsa/topk_reference.h>
 #include <aiconf_plugins/device_buffer.h>
+#include <aiconf_plugins/host_copy.h>
 #include <aiconf_plugins/mock_layer_base.h>
+#include <aiconf_plugins/prefill_chunks.h>
 #include <aiconf_plugins/random_fill.h>
 
 #include <algorithm>
@@ -43,14 +45,6 @@ struct IndexerShape {
   }
 };
 
-template <class T>
-std::vector<T> to_host(const void* src, std::size_t count, cudaStream_t stream) {
-  std::vector<T> v(count);
-  AICONF_CUDA_CHECK(cudaMemcpyAsync(v.data(), src, count * sizeof(T), cudaMemcpyDeviceToHost, stream));
-  AICONF_CUDA_CHECK(cudaStreamSynchronize(stream));
-  return v;
-}
-
 // Rows to compare with the CPU reference: first, last and a few in between.
 std::vector<std::int64_t> sample_rows(std::int64_t rows, int count) {
   std::vector<std::int64_t> r;
@@ -74,8 +68,7 @@ CheckReport report(double err, double tolerance, const std::string& what) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Context logits. Sequences are processed in chunks whose logits block [c*isl, c*keys] fits in
-// about 1 GiB (production engines chunk prefill the same way); each query row only computes its
+// Context logits over chunks of sequences (see prefill_chunks.h): each query row only computes its
 // own sequence's causal range [ks, ke) of the chunk's concatenated keys.
 class LogitsContextLayer final : public MockLayerBase {
 public:
@@ -87,24 +80,13 @@ protected:
     if (!indexer_logits_supported(s_.heads, s_.head_dim))
       throw Error("indexer logits kernel has no instance for index_n_heads=" + std::to_string(s_.heads) +
                   " index_head_dim=" + std::to_string(s_.head_dim));
-    const double per_seq = 4.0 * s_.isl * s_.keys();
-    chunk_ = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::sqrt(double(1ull << 30) / per_seq)), 1, s_.batch);
+    chunks_.plan(s_.batch, s_.isl, s_.step, stream);
     const std::int64_t tokens = s_.batch * s_.isl, keys = s_.batch * s_.keys();
     q_.resize(tokens * s_.heads * s_.head_dim);
     w_.resize(tokens * s_.heads * sizeof(float));
     k_.resize(keys * s_.head_dim);
     k_scale_.resize(keys * sizeof(float));
-    logits_.resize(chunk_ * s_.isl * chunk_ * s_.keys() * sizeof(float));
-    std::vector<std::int32_t> ks(chunk_ * s_.isl), ke(chunk_ * s_.isl);
-    for (std::int64_t j = 0; j < chunk_; ++j)
-      for (std::int64_t i = 0; i < s_.isl; ++i) {
-        ks[j * s_.isl + i] = static_cast<std::int32_t>(j * s_.keys());
-        ke[j * s_.isl + i] = static_cast<std::int32_t>(j * s_.keys() + s_.step + i + 1);
-      }
-    ks_.resize(ks.size() * 4);
-    ke_.resize(ke.size() * 4);
-    AICONF_CUDA_CHECK(cudaMemcpyAsync(ks_.get(), ks.data(), ks.size() * 4, cudaMemcpyHostToDevice, stream));
-    AICONF_CUDA_CHECK(cudaMemcpyAsync(ke_.get(), ke.data(), ke.size() * 4, cudaMemcpyHostToDevice, stream));
+    logits_.resize(chunks_.logits_bytes(s_.isl));
     fill_uniform_fp8(q_.get(), q_.bytes(), 11, -4.f, 4.f, stream);
     fill_uniform_fp8(k_.get(), k_.bytes(), 12, -4.f, 4.f, stream);
     fill_uniform_f32(w_.get<float>(), tokens * s_.heads, 13, -1.f, 1.f, stream);
@@ -113,16 +95,16 @@ protected:
   }
 
   IndexerLogitsContextArgs chunk_args(std::int64_t first_seq) const {
-    const std::int64_t seqs = std::min(chunk_, s_.batch - first_seq);
+    const std::int64_t seqs = std::min(chunks_.chunk, s_.batch - first_seq);
     IndexerLogitsContextArgs a;
     a.q = q_.get<std::uint8_t>() + first_seq * s_.isl * s_.heads * s_.head_dim;
     a.weights = w_.get<float>() + first_seq * s_.isl * s_.heads;
     a.k_fp8 = k_.get<std::uint8_t>() + first_seq * s_.keys() * s_.head_dim;
     a.k_scale = k_scale_.get<float>() + first_seq * s_.keys();
-    a.ks = ks_.get<std::int32_t>();
-    a.ke = ke_.get<std::int32_t>();
+    a.ks = chunks_.ks.get<std::int32_t>();
+    a.ke = chunks_.ke.get<std::int32_t>();
     a.logits = logits_.get<float>();
-    a.ld_logits = chunk_ * s_.keys();
+    a.ld_logits = chunks_.ld;
     a.n_tokens = static_cast<int>(seqs * s_.isl);
     a.n_keys = a.n_cols = static_cast<int>(seqs * s_.keys());
     a.n_heads = s_.heads;
@@ -132,7 +114,7 @@ protected:
   }
 
   void enqueue(cudaStream_t stream) override {
-    for (std::int64_t first = 0; first < s_.batch; first += chunk_)
+    for (std::int64_t first = 0; first < s_.batch; first += chunks_.chunk)
       AICONF_CUDA_CHECK(launch_indexer_logits_context(chunk_args(first), stream));
   }
 
@@ -140,7 +122,7 @@ protected:
     fill_bytes(logits_.get(), logits_.bytes(), 0xFF, stream);  // NaN poison
     enqueue(stream);
     // The logits buffer now holds the last chunk.
-    const std::int64_t last = ((s_.batch - 1) / chunk_) * chunk_;
+    const std::int64_t last = ((s_.batch - 1) / chunks_.chunk) * chunks_.chunk;
     const auto a = chunk_args(last);
     const auto ks = to_host<std::int32_t>(a.ks, a.n_tokens, stream), ke = to_host<std::int32_t>(a.ke, a.n_tokens, stream);
     const auto k = to_host<std::uint8_t>(a.k_fp8, std::size_t(a.n_keys) * s_.head_dim, stream);
@@ -162,12 +144,12 @@ protected:
     return report(relative_l2_error(got.data(), ref.data(), got.size()), kLogitsTolerance, "indexer logits (context), sampled rows");
   }
 
-  void free_buffers() noexcept override { q_ = {}, w_ = {}, k_ = {}, k_scale_ = {}, ks_ = {}, ke_ = {}, logits_ = {}; }
+  void free_buffers() noexcept override { q_ = {}, w_ = {}, k_ = {}, k_scale_ = {}, logits_ = {}, chunks_.release(); }
 
 private:
   IndexerShape s_;
-  std::int64_t chunk_ = 1;
-  DeviceBuffer q_, w_, k_, k_scale_, ks_, ke_, logits_;
+  PrefillChunks chunks_;
+  DeviceBuffer q_, w_, k_, k_scale_, logits_;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@
 #include <aiconf/sparse_mla/sparse_mla.h>
 #include <aiconf_plugins/device_buffer.h>
 #include <aiconf_plugins/mock_layer_base.h>
+#include <aiconf_plugins/prefill_chunks.h>
 #include <aiconf_plugins/random_fill.h>
 
 #include <cublas_v2.h>
@@ -207,22 +208,10 @@ protected:
       index_scale_.resize(cache_rows_ * 4);
       fill_uniform_fp8(index_k_.get(), index_k_.bytes(), 72, -4.f, 4.f, stream);
       fill_uniform_f32(index_scale_.get<float>(), cache_rows_, 73, 0.5f, 1.5f, stream);
-      // Logits in chunks of sequences whose block fits ~1 GiB (as in the op-level mock layer).
-      const double per_seq = 4.0 * s_.isl * s_.keys();
-      chunk_ = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::sqrt(double(1ull << 30) / per_seq)), 1, s_.batch);
-      ld_logits_ = chunk_ * s_.keys();
-      logits_.resize(chunk_ * s_.isl * ld_logits_ * 4);
-      std::vector<std::int32_t> ks(chunk_ * s_.isl), ke(chunk_ * s_.isl);
-      for (std::int64_t j = 0; j < chunk_; ++j)
-        for (std::int64_t i = 0; i < s_.isl; ++i) {
-          ks[j * s_.isl + i] = static_cast<std::int32_t>(j * s_.keys());
-          ke[j * s_.isl + i] = static_cast<std::int32_t>(j * s_.keys() + s_.step + i + 1);
-        }
-      ks_.resize(ks.size() * 4);
-      ke_.resize(ke.size() * 4);
-      AICONF_CUDA_CHECK(cudaMemcpyAsync(ks_.get(), ks.data(), ks.size() * 4, cudaMemcpyHostToDevice, stream));
-      AICONF_CUDA_CHECK(cudaMemcpyAsync(ke_.get(), ke.data(), ke.size() * 4, cudaMemcpyHostToDevice, stream));
-      AICONF_CUDA_CHECK(cudaStreamSynchronize(stream));
+      // Logits in chunks of sequences, as in the op-level mock layer (prefill_chunks.h).
+      chunks_.plan(s_.batch, s_.isl, s_.step, stream);
+      ld_logits_ = chunks_.ld;
+      logits_.resize(chunks_.logits_bytes(s_.isl));
     }
     gemm_workspace_.resize(gemm::GemmRunner::workspace_bytes());
     if (!cublas_) AICONF_CUBLAS_CHECK(cublasCreate(&cublas_));
@@ -317,15 +306,15 @@ protected:
   }
 
   void indexer_context(cudaStream_t stream) {
-    for (std::int64_t first = 0; first < s_.batch; first += chunk_) {
-      const std::int64_t seqs = std::min(chunk_, s_.batch - first);
+    for (std::int64_t first = 0; first < s_.batch; first += chunks_.chunk) {
+      const std::int64_t seqs = std::min(chunks_.chunk, s_.batch - first);
       dsa::IndexerLogitsContextArgs a;
       a.q = iq8_.get<std::uint8_t>() + first * s_.isl * s_.index_heads * s_.index_dim;
       a.weights = iw_f32_.get<float>() + first * s_.isl * s_.index_heads;
       a.k_fp8 = index_k_.get<std::uint8_t>() + first * s_.keys() * s_.index_dim;
       a.k_scale = index_scale_.get<float>() + first * s_.keys();
-      a.ks = ks_.get<std::int32_t>();
-      a.ke = ke_.get<std::int32_t>();
+      a.ks = chunks_.ks.get<std::int32_t>();
+      a.ke = chunks_.ke.get<std::int32_t>();
       a.logits = logits_.get<float>();
       a.ld_logits = ld_logits_;
       a.n_tokens = static_cast<int>(seqs * s_.isl);
@@ -413,8 +402,9 @@ protected:
   void free_buffers() noexcept override {
     for (DeviceBuffer* b : {&x_, &a_out_, &q_lat_, &q_b_out_, &q_mqa_, &iq_, &ik_, &iw_, &iq8_, &iq_scale_, &iw_f32_, &ik8_,
                             &ik_scale_, &attn_, &attn_v_, &out_, &indices_, &w_uk_, &w_uv_, &cache_, &index_pool_, &table_,
-                            &lens_, &logits_, &row_lens_, &index_k_, &index_scale_, &ks_, &ke_, &gemm_workspace_, &mla_workspace_})
+                            &lens_, &logits_, &row_lens_, &index_k_, &index_scale_, &gemm_workspace_, &mla_workspace_})
       b->release();
+    chunks_.release();
     for (Linear* l : {&fused_a_, &q_b_, &wq_b_, &wk_, &weights_proj_, &o_proj_}) *l = Linear{};
   }
 
@@ -430,9 +420,10 @@ private:
   cublasHandle_t cublas_ = nullptr;
   Linear fused_a_, q_b_, wq_b_, wk_, weights_proj_, o_proj_;
   DeviceBuffer x_, a_out_, q_lat_, q_b_out_, q_mqa_, iq_, ik_, iw_, iq8_, iq_scale_, iw_f32_, ik8_, ik_scale_, attn_, attn_v_,
-      out_, indices_, w_uk_, w_uv_, cache_, index_pool_, table_, lens_, logits_, row_lens_, index_k_, index_scale_, ks_, ke_,
+      out_, indices_, w_uk_, w_uv_, cache_, index_pool_, table_, lens_, logits_, row_lens_, index_k_, index_scale_,
       gemm_workspace_, mla_workspace_;
-  std::int64_t cache_rows_ = 0, ld_logits_ = 0, chunk_ = 1;
+  PrefillChunks chunks_;
+  std::int64_t cache_rows_ = 0, ld_logits_ = 0;
   int block_table_stride_ = 0;
   SparseMlaParams mla_;
 };

@@ -5,6 +5,7 @@
 
 #include <aiconf/sparse_mla/sparse_mla.h>
 #include <aiconf_plugins/device_buffer.h>
+#include <aiconf_plugins/host_copy.h>
 #include <aiconf_plugins/mock_layer_base.h>
 #include <aiconf_plugins/random_fill.h>
 #include <sparse_mla_reference.h>
@@ -81,14 +82,6 @@ __global__ void fix_fp8_rows(std::uint8_t* cache, std::int64_t rows) {
 __global__ void gather_rows(const std::uint8_t* cache, int row_bytes, const std::int64_t* rows, int n, std::uint8_t* dst) {
   for (int r = blockIdx.x; r < n; r += gridDim.x)
     for (int b = threadIdx.x; b < row_bytes; b += blockDim.x) dst[std::int64_t(r) * row_bytes + b] = cache[rows[r] * row_bytes + b];
-}
-
-template <class T>
-std::vector<T> to_host(const void* src, std::size_t count, cudaStream_t stream) {
-  std::vector<T> v(count);
-  AICONF_CUDA_CHECK(cudaMemcpyAsync(v.data(), src, count * sizeof(T), cudaMemcpyDeviceToHost, stream));
-  AICONF_CUDA_CHECK(cudaStreamSynchronize(stream));
-  return v;
 }
 
 class SparseMlaLayer : public MockLayerBase {

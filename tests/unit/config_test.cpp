@@ -1,5 +1,6 @@
 // HF config parsing: every shipped config, the DSA detection rule, and malformed input.
 #include "aiconf_test.h"
+#include "plugin_test_util.h"
 
 #include <aiconf/hf_config.h>
 #include <aiconf/loader.h>
@@ -12,18 +13,7 @@ using namespace aiconf;
 
 namespace {
 
-const Registry& plugins() {
-  static Registry reg = [] {
-    Registry r;
-    LoadOptions o;
-    o.use_environment = false;
-    o.use_default_dir = false;
-    o.plugin_dirs = {AICONF_BUILD_PLUGIN_DIR};
-    throw_if_error(load_plugins(o, &r));
-    return r;
-  }();
-  return reg;
-}
+const Registry& plugins() { return test::in_tree_plugins(); }
 
 std::string write_temp(const std::string& name, const std::string& text) {
   auto dir = fs::temp_directory_path() / "aiconf_config_test";

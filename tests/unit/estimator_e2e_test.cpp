@@ -3,6 +3,7 @@
 // there, else no database (hybrid mode answers empirically): the figures must be finite and positive
 // either way.
 #include "aiconf_test.h"
+#include "plugin_test_util.h"
 
 #include <aiconf/estimator.h>
 #include <aiconf/hf_config.h>
@@ -18,18 +19,7 @@ using namespace aiconf;
 
 namespace {
 
-const Registry& real_plugins() {
-  static Registry reg = [] {
-    Registry r;
-    LoadOptions o;
-    o.use_environment = false;
-    o.use_default_dir = false;
-    o.plugin_dirs = {AICONF_BUILD_PLUGIN_DIR};
-    throw_if_error(load_plugins(o, &r));
-    return r;
-  }();
-  return reg;
-}
+const Registry& real_plugins() { return test::in_tree_plugins(); }
 
 struct World {
   SystemSpec sys;

@@ -18,6 +18,20 @@ inline void load_plugin(const std::string& name, Registry* reg) {
   REQUIRE(s.is_ok());
 }
 
+/// Every in-tree plugin of this build, loaded once (the environment and default folder ignored).
+inline const Registry& in_tree_plugins() {
+  static Registry reg = [] {
+    Registry r;
+    LoadOptions o;
+    o.use_environment = false;
+    o.use_default_dir = false;
+    o.plugin_dirs = {AICONF_BUILD_PLUGIN_DIR};
+    throw_if_error(load_plugins(o, &r));
+    return r;
+  }();
+  return reg;
+}
+
 /// The speed-of-light cost of `op` for `key` (REQUIREs success).
 inline SolCost sol(const Registry& reg, const std::string& op, const Params& key) {
   const Operation* o = nullptr;
