@@ -130,9 +130,13 @@ private:
   }
 
   void allocate_and_fill(cudaStream_t s) {
-    a_stride_ = aligned(m_ * k_ * in_bytes());
+    // cuBLASLt's block-scaled FP8 GEMM runs on m rounded up to 4 rows (GemmRunner's buffer
+    // contract): x and y get those rows. Sizing them by m overran the last set (an H100 lost the
+    // device at gemm_dtype=fp8_block m=10).
+    const std::size_t rows = static_cast<std::size_t>(aiconf::gemm::gemm_rows_allocated(dtype_, m_));
+    a_stride_ = aligned(rows * k_ * in_bytes());
     b_stride_ = aligned(n_ * k_ * in_bytes());
-    d_stride_ = aligned(m_ * n_ * 2);
+    d_stride_ = aligned(rows * n_ * 2);
     const bool scaled = dtype_ != GemmDtype::kBf16;
     as_stride_ = scaled ? aligned(a_scale_floats() * 4) : 0;
     bs_stride_ = scaled ? aligned(b_scale_floats() * 4) : 0;
