@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 
 namespace aiconf::perfdb {
@@ -32,6 +33,11 @@ double GridIndex::transform(AxisTransform t, double x) {
     default: return x;
   }
 }
+
+struct GridIndex::BuildCtx {
+  // Per level: axis-value arrays already stored, by value -> offset in cx_/craw_.
+  std::vector<std::map<std::vector<double>, std::uint32_t>> shared;
+};
 
 Status GridIndex::build(const TableData& table, const TableSchema& schema, bool lenient, GridIndex* out) {
   GridIndex& g = *out;
@@ -149,6 +155,7 @@ Status GridIndex::build(const TableData& table, const TableSchema& schema, bool 
   }
 
   const std::uint32_t np = static_cast<std::uint32_t>(g.lat_.size());
+  BuildCtx bctx;
   g.frontier_.assign(np, 0);
   g.point_group_.assign(np, 0);
   for (std::uint32_t p = 0; p < np;) {
@@ -176,7 +183,7 @@ Status GridIndex::build(const TableData& table, const TableSchema& schema, bool 
     // Category codes of the group, from its first row.
     std::uint32_t r0 = g.point_rows_[g.point_row_begin_[p]];
     for (const auto& c : g.cats_) g.group_codes_.push_back(table.columns[static_cast<std::size_t>(c.column)].code[r0]);
-    gr.root = n > 0 ? g.build_node(0, p, q) : 0;
+    gr.root = n > 0 ? g.build_node(0, p, q, bctx) : 0;
     g.group_of_.emplace(point_key[p], static_cast<std::uint32_t>(g.groups_.size()));
     g.groups_.push_back(gr);
     p = q;
@@ -184,34 +191,39 @@ Status GridIndex::build(const TableData& table, const TableSchema& schema, bool 
   return Status::ok();
 }
 
-std::uint32_t GridIndex::build_node(std::size_t level, std::uint32_t pbegin, std::uint32_t pend) {
+std::uint32_t GridIndex::build_node(std::size_t level, std::uint32_t pbegin, std::uint32_t pend, BuildCtx& b) {
   const std::size_t n = axes_.size();
   std::uint32_t id = static_cast<std::uint32_t>(nodes_.size());
   nodes_.push_back(Node{});
   // Distinct values of this axis in [pbegin, pend): points are sorted lexicographically, so equal
   // values of this axis are contiguous once the values of the levels above are fixed.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;
+  std::vector<double> values;
   for (std::uint32_t p = pbegin; p < pend;) {
     std::uint32_t q = p + 1;
     while (q < pend && point_raw_[q * n + level] == point_raw_[p * n + level]) ++q;
     runs.emplace_back(p, q);
+    values.push_back(point_raw_[p * n + level]);
     p = q;
   }
   Node nd;
-  nd.begin = static_cast<std::uint32_t>(cx_.size());
+  nd.begin = static_cast<std::uint32_t>(cnext_.size());
   nd.count = static_cast<std::uint32_t>(runs.size());
   nd.pbegin = pbegin;
   nd.pend = pend;
-  for (auto [p, q] : runs) {
-    double x = point_raw_[p * n + level];
-    craw_.push_back(x);
-    cx_.push_back(transform(axes_[level].transform, x));
-    cnext_.push_back(p);  // leaf: the point; inner levels: replaced by the child node below
-  }
+  if (b.shared.size() <= level) b.shared.resize(level + 1);
+  auto [it, fresh] = b.shared[level].emplace(values, static_cast<std::uint32_t>(cx_.size()));
+  nd.xoff = it->second;
+  if (fresh)
+    for (double x : values) {
+      craw_.push_back(x);
+      cx_.push_back(transform(axes_[level].transform, x));
+    }
+  for (const auto& run : runs) cnext_.push_back(run.first);  // leaf: the point; inner levels: the child node below
   nodes_[id] = nd;
   if (level + 1 < n)
     for (std::size_t k = 0; k < runs.size(); ++k) {
-      std::uint32_t child = build_node(level + 1, runs[k].first, runs[k].second);
+      std::uint32_t child = build_node(level + 1, runs[k].first, runs[k].second, b);
       cnext_[nd.begin + k] = child;
     }
   return id;
@@ -224,6 +236,24 @@ int GridIndex::find_group(const std::uint32_t* codes) const {
   return it == group_of_.end() ? -1 : static_cast<int>(it->second);
 }
 
+namespace {
+
+// Bracket geometry of one node on one level: which children are evaluated and how they blend.
+// Without a held-out point it depends only on the node's axis values (and the query), so nodes of a
+// level that share their values (full grids: every sibling) reuse it: one binary search per level.
+struct Bracket {
+  enum Kind : std::uint8_t { exact, interp, extrap, none };
+  Kind kind = none;
+  int i = 0;                  // exact: the child
+  int lo = -1, hi = -1;       // interp: the brackets
+  int lo2 = -1, hi2 = -1;     // interp: the outer neighbours (-1: none)
+  double h0 = 0, h1 = 0, h2 = 0, t = 0;
+  double w00 = 0, w10 = 0, w01 = 0, w11 = 0;  // Hermite basis at t
+  int b = -1, in = -1;        // extrap: the boundary child and the next one inward (-1: none)
+};
+
+}  // namespace
+
 struct GridIndex::EvalCtx {
   const double* q;       // transformed query
   const double* qraw;    // raw query
@@ -232,7 +262,55 @@ struct GridIndex::EvalCtx {
   int excluded;
   bool outer;            // below an outer (slope-only) neighbour
   EvalResult* out;
+  // Per level: the bracket of the last axis-value array seen (no held-out point only).
+  std::uint32_t cached_xoff[32];
+  Bracket cached[32];
 };
+
+namespace {
+
+inline void hermite(Bracket& br) {
+  double t = br.t, t2 = t * t, t3 = t2 * t;
+  br.w00 = 2 * t3 - 3 * t2 + 1;
+  br.w10 = t3 - 2 * t2 + t;
+  br.w01 = -2 * t3 + 3 * t2;
+  br.w11 = t3 - t2;
+}
+
+// Bracket with every child present (no held-out point).
+inline void bracket_full(const double* xs, const double* raws, int count, double q, double qraw, Bracket& br) {
+  int i = static_cast<int>(std::lower_bound(xs, xs + count, q) - xs);
+  if (i < count && raws[i] == qraw) {
+    br.kind = Bracket::exact;
+    br.i = i;
+    return;
+  }
+  int lo = i - 1, hi = i;
+  if (lo >= 0 && hi < count) {
+    br.kind = Bracket::interp;
+    br.lo = lo;
+    br.hi = hi;
+    br.h1 = xs[hi] - xs[lo];
+    br.t = (q - xs[lo]) / br.h1;
+    br.lo2 = lo - 1;
+    br.hi2 = hi + 1 < count ? hi + 1 : -1;
+    if (br.lo2 >= 0) br.h0 = xs[lo] - xs[br.lo2];
+    if (br.hi2 >= 0) br.h2 = xs[br.hi2] - xs[hi];
+    hermite(br);
+    return;
+  }
+  if (lo < 0 && hi >= count) {
+    br.kind = Bracket::none;
+    return;
+  }
+  br.kind = Bracket::extrap;
+  br.b = lo >= 0 ? lo : hi;
+  int step = lo >= 0 ? -1 : 1;
+  int in = br.b + step;
+  br.in = in >= 0 && in < count ? in : -1;
+}
+
+}  // namespace
 
 bool GridIndex::child_empty(std::uint32_t node, std::size_t level, std::uint32_t child, int excluded) const {
   if (excluded < 0) return false;
@@ -244,92 +322,128 @@ bool GridIndex::child_empty(std::uint32_t node, std::size_t level, std::uint32_t
 }
 
 // Returns log(latency): every blend happens in log-latency space, so one exp() per query.
+template <bool kExcl>
 double GridIndex::eval_child(std::uint32_t node, std::size_t level, std::uint32_t child, EvalCtx& c, bool outer) const {
-  std::uint32_t slot = nodes_[node].begin + child;
-  c.path[level] = craw_[slot];
+  const Node& nd = nodes_[node];
+  std::uint32_t next = cnext_[nd.begin + child];
   if (level + 1 == axes_.size()) {
-    std::uint32_t p = cnext_[slot];
     EvalResult& r = *c.out;
     if (r.nused < EvalResult::kMaxUsed) {
       r.used_outer[r.nused] = outer || c.outer;
-      r.used[r.nused++] = p;
+      r.used[r.nused++] = next;
     } else {
       ++r.more_used;
     }
-    return lat_log_[p];
+    return lat_log_[next];
   }
+  c.path[level] = craw_[nd.xoff + child];
   bool saved = c.outer;
   c.outer = saved || outer;
-  double v = eval_node(cnext_[slot], level + 1, c);
+  double v = eval_node<kExcl>(next, level + 1, c);
   c.outer = saved;
   return v;
 }
 
+template <bool kExcl>
 double GridIndex::eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) const {
   const Node& nd = nodes_[node];
   const double q = c.q[level];
-  const double* xs = cx_.data() + nd.begin;
+  const double* xs = cx_.data() + nd.xoff;
   const int count = static_cast<int>(nd.count);
-  int i = static_cast<int>(std::lower_bound(xs, xs + count, q) - xs);
-  int lo = i - 1, hi = i;
-  auto empty = [&](int k) { return child_empty(node, level, static_cast<std::uint32_t>(k), c.excluded); };
-  auto child = [&](int k, bool outer) { return eval_child(node, level, static_cast<std::uint32_t>(k), c, outer); };
-  if (i < count && craw_[nd.begin + i] == c.qraw[level]) {
-    if (!empty(i)) return child(i, false);
-    hi = i + 1;
+  auto child = [&](int k, bool outer) { return eval_child<kExcl>(node, level, static_cast<std::uint32_t>(k), c, outer); };
+
+  Bracket local;
+  const Bracket* brp;
+  if constexpr (!kExcl) {
+    if (c.cached_xoff[level] != nd.xoff) {
+      c.cached[level] = Bracket{};
+      bracket_full(xs, craw_.data() + nd.xoff, count, q, c.qraw[level], c.cached[level]);
+      c.cached_xoff[level] = nd.xoff;
+    }
+    brp = &c.cached[level];
+  } else {
+    // A held-out point: children that hold only it are skipped, so brackets depend on the node.
+    auto empty = [&](int k) { return child_empty(node, level, static_cast<std::uint32_t>(k), c.excluded); };
+    int i = static_cast<int>(std::lower_bound(xs, xs + count, q) - xs);
+    int lo = i - 1, hi = i;
+    if (i < count && craw_[nd.xoff + i] == c.qraw[level]) {
+      if (!empty(i)) return child(i, false);
+      hi = i + 1;
+    }
+    while (lo >= 0 && empty(lo)) --lo;
+    while (hi < count && empty(hi)) ++hi;
+    if (lo >= 0 && hi < count) {
+      local.kind = Bracket::interp;
+      local.lo = lo;
+      local.hi = hi;
+      local.h1 = xs[hi] - xs[lo];
+      local.t = (q - xs[lo]) / local.h1;
+      int lo2 = lo - 1, hi2 = hi + 1;
+      while (lo2 >= 0 && empty(lo2)) --lo2;
+      while (hi2 < count && empty(hi2)) ++hi2;
+      local.lo2 = lo2;
+      local.hi2 = hi2 < count ? hi2 : -1;
+      if (local.lo2 >= 0) local.h0 = xs[lo] - xs[local.lo2];
+      if (local.hi2 >= 0) local.h2 = xs[local.hi2] - xs[hi];
+      hermite(local);
+    } else if (lo < 0 && hi >= count) {
+      local.kind = Bracket::none;
+    } else {
+      local.kind = Bracket::extrap;
+      local.b = lo >= 0 ? lo : hi;
+      int step = lo >= 0 ? -1 : 1;
+      int in = local.b + step;
+      while (in >= 0 && in < count && empty(in)) in += step;
+      local.in = in >= 0 && in < count ? in : -1;
+    }
+    brp = &local;
   }
+  const Bracket& br = *brp;
+
+  if (br.kind == Bracket::exact) return child(br.i, false);
   c.out->exact = false;
-  while (lo >= 0 && empty(lo)) --lo;
-  while (hi < count && empty(hi)) ++hi;
-  if (lo >= 0 && hi < count) {
+  if (br.kind == Bracket::interp) {
     // Monotone cubic (PCHIP, Fritsch-Carlson slopes) through the two bracketing values and their
     // outer neighbours when present: latency curves bend (launch floor -> power law), which a
     // straight line between the brackets misses. Without an outer neighbour the slope at that
     // end is the secant (linear on that side).
-    double vlo = child(lo, false), vhi = child(hi, false);
-    double h1 = xs[hi] - xs[lo];
-    double t = (q - xs[lo]) / h1;
+    double vlo = child(br.lo, false), vhi = child(br.hi, false);
+    const double h1 = br.h1;
     double d1 = vhi - vlo;  // = s1 * h1
     double mlo_h = d1, mhi_h = d1;  // end slopes times h1
-    int lo2 = lo - 1, hi2 = hi + 1;
-    while (lo2 >= 0 && empty(lo2)) --lo2;
-    while (hi2 < count && empty(hi2)) ++hi2;
     // Fritsch-Carlson weighted harmonic mean of the secants, written with one division:
     // m = 3 (h0 + h1) s0 s1 / ((2 h1 + h0) s1 + (h1 + 2 h0) s0), with s = d / h.
-    if (lo2 >= 0) {
-      double h0 = xs[lo] - xs[lo2], d0 = vlo - child(lo2, true);
+    if (br.lo2 >= 0) {
+      double h0 = br.h0, d0 = vlo - child(br.lo2, true);
       double num = 3 * (h0 + h1) * d0 * d1, den = (2 * h1 + h0) * d1 * h0 + (h1 + 2 * h0) * d0 * h1;
       mlo_h = d0 * d1 <= 0 ? 0 : num / den * h1;
     }
-    if (hi2 < count) {
-      double h2 = xs[hi2] - xs[hi], d2 = child(hi2, true) - vhi;
+    if (br.hi2 >= 0) {
+      double h2 = br.h2, d2 = child(br.hi2, true) - vhi;
       double num = 3 * (h1 + h2) * d1 * d2, den = (2 * h2 + h1) * d2 * h1 + (h2 + 2 * h1) * d1 * h2;
       mhi_h = d1 * d2 <= 0 ? 0 : num / den * h1;
     }
-    double t2 = t * t, t3 = t2 * t;
-    return (2 * t3 - 3 * t2 + 1) * vlo + (t3 - 2 * t2 + t) * mlo_h + (-2 * t3 + 3 * t2) * vhi + (t3 - t2) * mhi_h;
+    return br.w00 * vlo + br.w10 * mlo_h + br.w01 * vhi + br.w11 * mhi_h;
   }
-  if (lo < 0 && hi >= count) return std::numeric_limits<double>::quiet_NaN();
+  if (br.kind == Bracket::none) return std::numeric_limits<double>::quiet_NaN();
   // Outside the measured range of this axis (under the values chosen above).
   c.out->extrapolated_axes |= 1u << level;
-  int b = lo >= 0 ? lo : hi;
-  int step = lo >= 0 ? -1 : 1;
+  const int b = br.b;
   double vb = child(b, false);
   if (c.sol) {
     double pt[32];
     const std::size_t n = axes_.size();
     for (std::size_t j = 0; j < n; ++j) pt[j] = j < level ? c.path[j] : c.qraw[j];
     double s_query = c.sol->sol_ms(pt);
-    pt[level] = craw_[nd.begin + b];
+    pt[level] = craw_[nd.xoff + b];
     double s_bound = c.sol->sol_ms(pt);
     if (std::isfinite(s_query) && std::isfinite(s_bound) && s_query > 0 && s_bound > 0) {
       c.out->used_sol = true;
       return vb + std::log(s_query / s_bound);  // same utilization as the boundary point
     }
   }
-  int in = b + step;
-  while (in >= 0 && in < count && empty(in)) in += step;
-  if (in < 0 || in >= count) return vb;  // a single measured value on this axis: hold it
+  if (br.in < 0) return vb;  // a single measured value on this axis: hold it
+  const int in = br.in;
   double vi = child(in, true);
   // Linear in log latency (always a positive latency). The slope is clamped: latency does not
   // fall as a size grows, and on a log axis grows at most quadratically (exponent in [0, 2]);
@@ -341,8 +455,7 @@ double GridIndex::eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) c
 }
 
 void GridIndex::evaluate(int group, const double* raw, const SolFunction* sol, int excluded, EvalResult* out) const {
-  *out = EvalResult{};
-  out->found = false;
+  out->reset();
   if (group < 0 || static_cast<std::size_t>(group) >= groups_.size()) return;
   const Group& gr = groups_[static_cast<std::size_t>(group)];
   const std::size_t n = axes_.size();
@@ -355,10 +468,19 @@ void GridIndex::evaluate(int group, const double* raw, const SolFunction* sol, i
     return;
   }
   if (excluded >= 0 && gr.pend - gr.pbegin == 1 && gr.pbegin == static_cast<std::uint32_t>(excluded)) return;
+  EvalCtx c;
   double q[32];
-  for (std::size_t i = 0; i < n; ++i) q[i] = transform(axes_[i].transform, raw[i]);
-  EvalCtx c{q, raw, {}, sol, excluded, false, out};
-  double v = eval_node(gr.root, 0, c);
+  for (std::size_t i = 0; i < n; ++i) {
+    q[i] = transform(axes_[i].transform, raw[i]);
+    c.cached_xoff[i] = std::numeric_limits<std::uint32_t>::max();
+  }
+  c.q = q;
+  c.qraw = raw;
+  c.sol = sol;
+  c.excluded = excluded;
+  c.outer = false;
+  c.out = out;
+  double v = excluded >= 0 ? eval_node<true>(gr.root, 0, c) : eval_node<false>(gr.root, 0, c);
   if (std::isfinite(v)) {
     out->ms = out->exact && out->nused == 1 ? lat_[out->used[0]] : std::exp(v);  // exact: the stored median
     out->found = std::isfinite(out->ms) && out->ms > 0;
