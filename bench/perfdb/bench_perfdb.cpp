@@ -1,14 +1,19 @@
 // Perf database benchmarks: load the 126K-row reference moe_perf table, then interpolated GEMM
-// queries on one core (random off-grid m, n, k inside the measured range), three ways:
+// queries on one core (random off-grid m, n, k inside the measured range):
 //   index   GridIndex::evaluate (numbers only: the interpolation engine)
 //   table   PerfDatabase::lookup_table (key parsing + Latency with provenance and rows)
-//   op      PerfDatabase::lookup with an operation (what QueryEngine does), mode hybrid
+//   op      PerfDatabase::lookup with an operation, mode hybrid
+//   engine  QueryEngine::lookup (what an estimator's operations call), mode hybrid
+// each with the default 16 "file:line" rows per answer and with max_rows = 0 (no row strings),
+// and with a fresh Latency per query (an estimator) or one reused Latency (a loop).
 // Usage: aiconf_bench_perfdb [reference_root]   (default ../shared/reference/aiconfigurator)
 #include "perfdb/grid_index.h"
 #include "perfdb/table_reader.h"
 
 #include <aiconf/perf_database.h>
 #include <aiconf/plugin/plugin_base.h>
+#include <aiconf/query_engine.h>
+#include <aiconf/registry.h>
 
 #include <algorithm>
 #include <array>
@@ -139,19 +144,53 @@ int main(int argc, char** argv) {
     std::printf("index  (GridIndex::evaluate):          %.2f M queries/s  (%.0f ns each, checksum %.3g)\n", N / s / 1e6,
                 s / N * 1e9, sum);
   }
-  for (int pass = 0; pass < 2; ++pass) {
-    int n = N / 4;
+  PerfDatabaseOptions no_rows;
+  no_rows.max_rows = 0;
+  std::shared_ptr<PerfDatabase> db0;
+  if (Status s = open_perf_database(ref, "h200_sxm", no_rows, &db0); !s) {
+    std::printf("error: %s\n", s.message().c_str());
+    return 1;
+  }
+  db0->lookup(op, keys[0], sys, QueryMode::hybrid, &l);
+  Registry reg;
+  QueryEngine engine16(reg, db, sys, QueryMode::hybrid), engine0(reg, db0, sys, QueryMode::hybrid);
+  enum Path { table, lookup, engine };
+  auto run = [&](Path path, bool rows, bool fresh) {
+    const PerfDatabase& d = rows ? *db : *db0;
+    const QueryEngine& e = rows ? engine16 : engine0;
+    const int n = N / 2;
     double sum = 0;
+    Latency reused;
+    std::size_t nrows = 0;
+    auto one = [&](const Params& key, Latency* out) {
+      switch (path) {
+        case table: d.lookup_table(op.schema(), key, out); break;
+        case lookup: d.lookup(op, key, sys, QueryMode::hybrid, out); break;
+        case engine: e.lookup(op, key, out); break;
+      }
+    };
     auto t0 = Clock::now();
     for (int i = 0; i < n; ++i) {
-      if (pass == 0) db->lookup_table(op.schema(), keys[i & 4095], &l);
-      else db->lookup(op, keys[i & 4095], sys, QueryMode::hybrid, &l);
-      sum += l.ms;
+      if (fresh) {
+        Latency out;
+        one(keys[i & 4095], &out);
+        sum += out.ms;
+        nrows += out.rows.size();
+      } else {
+        one(keys[i & 4095], &reused);
+        sum += reused.ms;
+        nrows += reused.rows.size();
+      }
     }
     double s = seconds_since(t0);
-    std::printf("%s %.2f M queries/s  (%.0f ns each, checksum %.3g)\n",
-                pass == 0 ? "table  (PerfDatabase::lookup_table):   " : "op     (PerfDatabase::lookup, hybrid):  ",
-                n / s / 1e6, s / n * 1e9, sum);
-  }
+    static const char* names[] = {"table  (PerfDatabase::lookup_table)", "op     (PerfDatabase::lookup, hybrid)",
+                                  "engine (QueryEngine::lookup, hybrid) "};
+    std::printf("%s rows %-2s %-7s %.2f M queries/s  (%.0f ns each, %.1f rows/answer, checksum %.4g)\n", names[path],
+                rows ? "16" : "0", fresh ? "fresh" : "reused", n / s / 1e6, s / n * 1e9,
+                static_cast<double>(nrows) / n, sum);
+  };
+  for (Path path : {table, lookup, engine})
+    for (bool rows : {false, true})
+      for (bool fresh : {true, false}) run(path, rows, fresh);
   return 0;
 }

@@ -9,6 +9,7 @@
 
 #include <aiconf/perf_database.h>
 
+#include <atomic>
 #include <cmath>
 #include <mutex>
 #include <shared_mutex>
@@ -41,6 +42,7 @@ struct TableEntry {
   TableFile file;
   std::vector<TableFile> alternatives;
   std::once_flag loaded;
+  std::atomic<bool> ready{false};  // set once `loaded` ran: later lookups skip call_once's setup
   Status load_status;
   std::unique_ptr<TableData> data;
   std::size_t duplicate_keys = 0, duplicate_rows = 0;
@@ -196,7 +198,7 @@ private:
                            (opt_.backend.empty() ? "" : " under backend '" + opt_.backend + "'") +
                            (opt_.version.empty() ? "" : " version '" + opt_.version + "'"));
     TableEntry& e = *it->second;
-    std::call_once(e.loaded, [&] {
+    if (!e.ready.load(std::memory_order_acquire)) std::call_once(e.loaded, [&] {
       auto data = std::make_unique<TableData>();
       ReadOptions ro;
       ro.lenient = opt_.lenient;
@@ -205,6 +207,7 @@ private:
         count_duplicates(*data, &e.duplicate_keys, &e.duplicate_rows);
         e.data = std::move(data);
       }
+      e.ready.store(true, std::memory_order_release);
     });
     if (!e.load_status) return e.load_status;
     *out = &e;

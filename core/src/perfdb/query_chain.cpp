@@ -1,7 +1,10 @@
 #include "query_chain.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 namespace aiconf::perfdb {
 
@@ -20,10 +23,17 @@ Value axis_value(double x) {
 
 class OpSol final : public SolFunction {
 public:
-  OpSol(const Operation& op, const SystemSpec& sys, Params base, const std::vector<GridIndex::Axis>& axes)
-      : op_(op), sys_(sys), base_(std::move(base)), axes_(axes) {}
+  // Borrows the key (a query: lives for the lookup) ...
+  OpSol(const Operation& op, const SystemSpec& sys, const Params* base, const std::vector<GridIndex::Axis>& axes)
+      : op_(op), sys_(sys), base_(base), axes_(axes) {}
+  // ... or owns it (validation: one per categorical group).
+  OpSol(const Operation& op, const SystemSpec& sys, Params own, const std::vector<GridIndex::Axis>& axes)
+      : op_(op), sys_(sys), own_(std::move(own)), base_(&own_), axes_(axes) {}
+  OpSol(const OpSol&) = delete;
+  OpSol& operator=(const OpSol&) = delete;
+  // Only called when a query leaves the measured range: the copy of the key is off the hot path.
   double sol_ms(const double* raw) const override {
-    Params p = base_;
+    Params p = *base_;
     for (std::size_t i = 0; i < axes_.size(); ++i) p.set(axes_[i].name, axis_value(raw[i]));
     SolCost cost;
     if (!op_.speed_of_light(p, &cost)) return std::nan("");
@@ -33,9 +43,31 @@ public:
 private:
   const Operation& op_;
   const SystemSpec& sys_;
-  Params base_;
+  Params own_;
+  const Params* base_;
   const std::vector<GridIndex::Axis>& axes_;
 };
+
+// "path:line" into `s`, reusing its buffer (no allocation when a reused Latency already holds one).
+void render_row(const TableData& t, std::uint32_t row, std::string& s) {
+  char buf[16];
+  auto end = std::to_chars(buf, buf + sizeof buf, t.line[row]).ptr;
+  s.reserve(t.path.size() + 1 + static_cast<std::size_t>(end - buf));
+  s.assign(t.path);
+  s.push_back(':');
+  s.append(buf, end);
+}
+
+void append_count(std::string& s, std::size_t n, const char* text) {
+  char buf[24];
+  auto end = std::to_chars(buf, buf + sizeof buf, n).ptr;
+  s.append("; ");
+  s.append(buf, end);
+  s.append(text);
+}
+
+constexpr const char* kInterpolatedNote =
+    "interpolated between measured points (monotone cubic in transformed axes, log latency)";
 
 std::string values_of(const TableColumn& col) {
   std::string s;
@@ -52,7 +84,7 @@ const char* transform_word(AxisTransform t) {
 
 std::unique_ptr<SolFunction> make_op_sol(const Operation& op, const SystemSpec& sys, const Params& base,
                                          const std::vector<GridIndex::Axis>& axes) {
-  return std::make_unique<OpSol>(op, sys, base, axes);
+  return std::make_unique<OpSol>(op, sys, Params(base), axes);
 }
 
 DataOutcome data_lookup(const GridIndex& index, const Params& key, const Operation* op, const SystemSpec* sys,
@@ -117,7 +149,11 @@ DataOutcome data_lookup(const GridIndex& index, const Params& key, const Operati
       }
       raw[i] = *n;
     }
-    if (std::isnan(GridIndex::transform(axes[i].transform, raw[i]))) {
+    // Domain of the transform, checked without computing it (evaluate() transforms once).
+    const bool in_domain = axes[i].transform == AxisTransform::log    ? raw[i] > 0
+                           : axes[i].transform == AxisTransform::sqrt ? raw[i] >= 0
+                                                                      : true;
+    if (!in_domain) {
       *reason = "key '" + axes[i].name + "' = " + fmt_num(raw[i]) + ": table " + t.name + " interpolates " +
                 transform_word(axes[i].transform) + "(" + axes[i].name + "), expected a value " +
                 (axes[i].transform == AxisTransform::log ? "> 0" : ">= 0");
@@ -125,30 +161,36 @@ DataOutcome data_lookup(const GridIndex& index, const Params& key, const Operati
     }
   }
 
-  std::unique_ptr<SolFunction> sol;
-  if (op && sys) sol = make_op_sol(*op, *sys, key, axes);
+  // Held-utilization extrapolation: a stack object borrowing the key (nothing copied unless a
+  // query leaves the measured range).
+  std::optional<OpSol> sol;
+  if (op && sys) sol.emplace(*op, *sys, &key, axes);
   EvalResult r;
-  index.evaluate(group, raw, sol.get(), -1, &r);
+  index.evaluate(group, raw, sol ? &*sol : nullptr, -1, &r);
   if (!r.found) {
     *reason = "no measured point could answer in " + t.path;
     return DataOutcome::no_data;
   }
   out->ms = r.ms;
   out->table = t.name;
-  out->rows.clear();
   out->parts.clear();
   // Rows: the bracketing points first, then the outer neighbours that only shaped slopes, up to
-  // max_rows; the rest are counted in the note.
-  std::size_t unlisted = static_cast<std::size_t>(r.more_used);
-  for (int pass = 0; pass < 2; ++pass)
-    for (int i = 0; i < r.nused; ++i) {
-      if (r.used_outer[i] != (pass == 1)) continue;
-      auto [rows, n] = index.point_rows(r.used[i]);
-      for (std::size_t k = 0; k < n; ++k) {
-        if (out->rows.size() < max_rows) out->rows.push_back(t.where(rows[k]));
-        else ++unlisted;
+  // max_rows; the rest are counted in the note. max_rows = 0 renders no strings at all (the
+  // estimator's fast path); the strings of a reused Latency are overwritten in place.
+  std::size_t total = static_cast<std::size_t>(r.more_used);
+  for (int i = 0; i < r.nused; ++i) total += index.point_rows(r.used[i]).second;
+  const std::size_t listed = std::min(total, max_rows);
+  const std::size_t unlisted = total - listed;
+  out->rows.resize(listed);
+  if (listed) {
+    std::size_t k = 0;
+    for (int pass = 0; pass < 2 && k < listed; ++pass)
+      for (int i = 0; i < r.nused && k < listed; ++i) {
+        if (r.used_outer[i] != (pass == 1)) continue;
+        auto [rows, n] = index.point_rows(r.used[i]);
+        for (std::size_t j = 0; j < n && k < listed; ++j) render_row(t, rows[j], out->rows[k++]);
       }
-    }
+  }
   if (r.exact) {
     out->provenance = Provenance::exact;
     auto dups = index.point_rows(r.used[0]).second;
@@ -169,9 +211,9 @@ DataOutcome data_lookup(const GridIndex& index, const Params& key, const Operati
                               "(always positive; no speed-of-light available)");
   } else {
     out->provenance = Provenance::interpolated;
-    out->note = "interpolated between measured points (monotone cubic in transformed axes, log latency)";
+    out->note.assign(kInterpolatedNote);
   }
-  if (unlisted) out->note += "; " + std::to_string(unlisted) + " more rows used, not listed";
+  if (unlisted) append_count(out->note, unlisted, " more rows used, not listed");
   return DataOutcome::answered;
 }
 
