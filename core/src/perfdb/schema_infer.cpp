@@ -19,6 +19,11 @@ bool is_sequence_like(const std::string& c) {
          starts_with(c, "past") || starts_with(c, "context") || ends_with(c, "_len");
 }
 
+bool is_measurement_column(const std::string& c) {
+  // What aiconf-collect writes after `latency` about the measurement itself (not about the shape).
+  return c == "timing" || c == "samples" || c == "spread" || c == "throttled";
+}
+
 TableSchema infer_schema(const TableData& table) {
   TableSchema s;
   s.table = table.name;
@@ -28,6 +33,7 @@ TableSchema infer_schema(const TableData& table) {
     const std::size_t distinct = col.text.size();
     Column c;
     c.name = col.name;
+    if (is_measurement_column(col.name)) continue;  // never a key
     if (is_fixed_column(col.name)) {
       if (distinct <= 1) continue;
       c.kind = ColumnKind::categorical;

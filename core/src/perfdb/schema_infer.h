@@ -24,5 +24,7 @@ TableSchema infer_schema(const TableData& table);
 bool is_attention_like(const std::string& table_name);
 /// True for a sequence-length-like column name.
 bool is_sequence_like(const std::string& column_name);
+/// aiconf-collect's measurement columns after `latency` (timing, samples, spread, throttled): never keys.
+bool is_measurement_column(const std::string& column_name);
 
 }  // namespace aiconf::perfdb
