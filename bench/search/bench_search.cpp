@@ -67,7 +67,9 @@ int main(int argc, char** argv) {
     for (int r = 0; r < repeat; ++r) {
       const double t0 = now_s();
       std::shared_ptr<PerfDatabase> db;
-      if (Status s = open_perf_database(root, "h200_sxm", &db); !s) return fail(s);
+      PerfDatabaseOptions fast;
+      fast.max_rows = 0;  // as the CLI's estimator opens it
+      if (Status s = open_perf_database(root, "h200_sxm", fast, &db); !s) return fail(s);
       QueryEngine engine(reg, db, sys, QueryMode::hybrid);
       Estimator est(reg, engine, cfg);
       SearchResult res;

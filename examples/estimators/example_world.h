@@ -27,7 +27,9 @@ struct World {
     aiconf::throw_if_error(aiconf::load_system_spec(std::string(AICONF_SOURCE_DIR) + "/perfdb/systems/h200_sxm.json", &sys));
     const std::string ours = std::string(AICONF_SOURCE_DIR) + "/perfdb", ref = std::string(AICONF_SHARED_DIR) + "/reference/aiconfigurator";
     perfdb = argc > 1 ? argv[1] : std::filesystem::exists(ours + "/h200_sxm") ? ours : std::filesystem::exists(ref) ? ref : "";
-    if (!perfdb.empty()) aiconf::throw_if_error(aiconf::open_perf_database(perfdb, "h200_sxm", &db));
+    aiconf::PerfDatabaseOptions fast;
+    fast.max_rows = 0;  // the examples never list measured rows
+    if (!perfdb.empty()) aiconf::throw_if_error(aiconf::open_perf_database(perfdb, "h200_sxm", fast, &db));
     engine = std::make_unique<aiconf::QueryEngine>(reg, db, sys, aiconf::QueryMode::hybrid);
     std::printf("perf data: %s\n", perfdb.empty() ? "none (empirical answers)" : perfdb.c_str());
   }

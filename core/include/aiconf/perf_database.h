@@ -89,7 +89,8 @@ struct PerfDatabaseOptions {
   bool lenient = false;          ///< skip malformed rows (counted) instead of failing the table
   std::string own_backend = "aiconf";  ///< our collectors' backend folder, preferred on ties
   /// Rows listed per answer in Latency::rows: the bracketing points first, then the outer
-  /// neighbours that shaped the cubic's slopes; the rest are counted in the note.
+  /// neighbours that shaped the cubic's slopes; the rest are counted in the note. 0 renders no
+  /// row strings at all: the fast path for callers that never read them (the estimator).
   std::size_t max_rows = 16;
 };
 
