@@ -28,8 +28,8 @@ TEST_CASE("the shipped system specs load, measured ceilings first") {
   }
   SystemSpec h200;
   REQUIRE(load_system_spec(test::source_dir() + "/perfdb/systems/h200_sxm.json", &h200).is_ok());
-  CHECK(h200.measured_bf16_tflops == 782);
-  CHECK(h200.measured_hbm_tbps == 4.15);
+  CHECK(h200.measured_bf16_tflops == Approx(784.5));  // our own cuBLASLt run (bench/ceilings)
+  CHECK(h200.measured_hbm_tbps == Approx(4.21));
   CHECK(h200.hbm_capacity_bytes == Approx(141.0 * 1073741824.0));
 }
 
