@@ -1,0 +1,429 @@
+// Flash-attention forward on sm_90a: wgmma for both products, online softmax in fp32, GQA heads
+// packed into the row dimension, optional split-KV with a combine kernel.
+//
+// CTA = kM packed rows (row = token * group + head-in-group) of one (sequence, kv head), and one
+// split of its key range. kWG consumer warpgroups, warpgroup w owns rows [64w, 64w + 64):
+//   S = Q K^T : wgmma m64n{kN}k16, Q and the K tile from shared memory (K-major, 128B swizzle)
+//   softmax   : per row in registers (a row lives in the 4 lanes of a quad), running max / sum
+//   O += P V  : wgmma m64n{Dv}k16 with P straight from registers (the S accumulator layout is the
+//               A-fragment layout once packed to bf16 pairs) and V MN-major from shared memory
+// Every thread also issues the cp.async loads of the next K/V tile (double buffer), so the load of
+// tile j+1 overlaps the math of tile j. Two variants: kWG = 2, kN = 128 (prefill, compute-bound)
+// and kWG = 1, kN = 64 (decode / few rows: smaller tiles, two CTAs per SM to keep more loads in
+// flight).
+#include "aiconf/flash_attention/flash_attention.h"
+
+#include <aiconf_plugins/hopper_primitives.cuh>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "fa_wgmma_ops.cuh"
+
+namespace aiconf::flash_attention::detail {
+namespace {
+
+using namespace aiconf::plugins::hopper;
+
+template <int Dqk, int Dv, int kWG, int kN>
+struct Config {
+  static constexpr int kM = 64 * kWG;
+  static constexpr int kThreads = 128 * kWG;
+  static constexpr int kQBytes = kM * Dqk * 2;
+  static constexpr int kKBytes = kN * Dqk * 2;
+  static constexpr int kVBytes = kN * Dv * 2;
+  static constexpr int kStageBytes = kKBytes + kVBytes;
+  static constexpr int kSmemBytes = kQBytes + 2 * kStageBytes + 1024;  // +1024: manual alignment
+  static_assert(kSmemBytes <= 232448, "exceeds 227 KB of shared memory");
+  static_assert(Dqk % 64 == 0 && Dv % 64 == 0, "head dims are whole 128-byte swizzle blocks");
+};
+
+struct Work {
+  int b, g, split, row0, rows_total, tile_begin, tile_end, tiles_unmasked;
+};
+
+template <int kM, int kN>
+__device__ __forceinline__ Work decode_work(const FlashAttentionParams& p, int num_splits) {
+  const int group = p.num_heads / p.num_kv_heads;
+  Work w;
+  w.rows_total = p.seqlen_q * group;
+  const int m_blocks = (w.rows_total + kM - 1) / kM;
+  w.split = blockIdx.x % num_splits;
+  // Heaviest (last) row blocks first: with causal masking they have the most key tiles.
+  const int mblk = m_blocks - 1 - static_cast<int>(blockIdx.x / num_splits);
+  w.g = blockIdx.y;
+  w.b = blockIdx.z;
+  w.row0 = mblk * kM;
+  const int prefix = p.seqlen_k - p.seqlen_q;
+  const int last_token = (min(w.row0 + kM, w.rows_total) - 1) / group;
+  const int first_token = w.row0 / group;
+  const int key_end = p.causal ? prefix + last_token + 1 : p.seqlen_k;
+  const int tiles = (key_end + kN - 1) / kN;
+  // Tiles whose keys are visible to every row of the block (no mask needed).
+  const int all_visible = p.causal ? prefix + first_token + 1 : p.seqlen_k;
+  w.tiles_unmasked = all_visible / kN;
+  const int per_split = (tiles + num_splits - 1) / num_splits;
+  w.tile_begin = min(tiles, w.split * per_split);
+  w.tile_end = min(tiles, w.tile_begin + per_split);
+  return w;
+}
+
+template <int Dqk, int kM, int kThreads>
+__device__ __forceinline__ void issue_q(const FlashAttentionParams& p, const Work& w, uint32_t q_s, int tid) {
+  constexpr int kChunks = Dqk / 8;
+  const int group = p.num_heads / p.num_kv_heads;
+#pragma unroll 4
+  for (int idx = tid; idx < kM * kChunks; idx += kThreads) {
+    const int r = idx / kChunks, c = idx % kChunks;
+    const int pr = w.row0 + r;
+    const bool ok = pr < w.rows_total;
+    const int t = ok ? pr / group : 0, h = w.g * group + (ok ? pr % group : 0);
+    const __nv_bfloat16* src = p.q + ((static_cast<int64_t>(w.b) * p.seqlen_q + t) * p.num_heads + h) * Dqk + c * 8;
+    cp_async_16(q_s + swz_offset(kM, r, c), src, ok ? 16 : 0);
+  }
+}
+
+/// K and V rows of key tile `tile`; keys past seqlen_k are zero-filled (a NaN there would poison
+/// P V even with P = 0).
+template <int Dqk, int Dv, int kN, int kThreads>
+__device__ __forceinline__ void issue_kv(const FlashAttentionParams& p, const Work& w, int tile, uint32_t k_s,
+                                         uint32_t v_s, int tid) {
+  const __nv_bfloat16* kbase = p.k + w.b * p.k_batch_stride + w.g * p.k_head_stride;
+  const __nv_bfloat16* vbase = p.v + w.b * p.v_batch_stride + w.g * p.v_head_stride;
+  constexpr int kKc = Dqk / 8, kVc = Dv / 8;
+#pragma unroll 4
+  for (int idx = tid; idx < kN * kKc; idx += kThreads) {
+    const int r = idx / kKc, c = idx % kKc;
+    const int key = tile * kN + r;
+    const bool ok = key < p.seqlen_k;
+    cp_async_16(k_s + swz_offset(kN, r, c), kbase + (ok ? key * p.k_row_stride : 0) + c * 8, ok ? 16 : 0);
+  }
+#pragma unroll 4
+  for (int idx = tid; idx < kN * kVc; idx += kThreads) {
+    const int r = idx / kVc, c = idx % kVc;
+    const int key = tile * kN + r;
+    const bool ok = key < p.seqlen_k;
+    cp_async_16(v_s + swz_offset(kN, r, c), vbase + (ok ? key * p.v_row_stride : 0) + c * 8, ok ? 16 : 0);
+  }
+}
+
+template <int N>
+__device__ __forceinline__ void wgmma_s(float (&d)[N / 2], uint64_t a, uint64_t b, int acc) {
+  if constexpr (N == 64) wgmma_m64n64k16_ss(d, a, b, acc);
+  else wgmma_m64n128k16_ss(d, a, b, acc);
+}
+template <int N>
+__device__ __forceinline__ void wgmma_pv(float (&d)[N / 2], const uint32_t (&a)[4], uint64_t b) {
+  if constexpr (N == 64) wgmma_m64n64k16_rs_tb(d, a, b);
+  else wgmma_m64n128k16_rs_tb(d, a, b);
+}
+
+template <int Dqk, int Dv, int kWG, int kN>
+__global__ void __launch_bounds__(128 * kWG, kWG == 1 ? 2 : 1)
+    fa_fwd_kernel(const FlashAttentionParams p, int num_splits, float* o_partial, float* lse_partial) {
+  using C = Config<Dqk, Dv, kWG, kN>;
+  constexpr int kM = C::kM, kThreads = C::kThreads;
+  extern __shared__ uint8_t smem_raw[];
+  uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t(1023));
+  const uint32_t q_s = smem_u32(smem);
+  const uint32_t stage0_s = q_s + C::kQBytes;  // stage s at stage0_s + s * kStageBytes
+
+  const int tid = threadIdx.x;
+  const int wg = tid >> 7;
+  const int wtid = tid & 127;
+  const int lane = tid & 31;
+  const int r_local = wg * 64 + (wtid >> 5) * 16 + (lane >> 2);  // rows r_local and r_local + 8
+  const int colq = (lane & 3) * 2;
+
+  const Work w = decode_work<kM, kN>(p, num_splits);
+  const int group = p.num_heads / p.num_kv_heads;
+  const int prefix = p.seqlen_k - p.seqlen_q;
+  // Last visible key (inclusive) of this thread's two rows.
+  int limit[2];
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    const int t = (w.row0 + r_local + 8 * i) / group;
+    limit[i] = p.causal ? min(prefix + t, p.seqlen_k - 1) : p.seqlen_k - 1;
+  }
+  const float scale_log2 = p.sm_scale * 1.4426950408889634f;
+
+  float o[Dv / 2];
+#pragma unroll
+  for (int i = 0; i < Dv / 2; ++i) o[i] = 0.f;
+  float m_run[2] = {-INFINITY, -INFINITY};
+  float l_run[2] = {0.f, 0.f};
+
+  issue_q<Dqk, kM, kThreads>(p, w, q_s, tid);
+  if (w.tile_begin < w.tile_end)
+    issue_kv<Dqk, Dv, kN, kThreads>(p, w, w.tile_begin, stage0_s, stage0_s + C::kKBytes, tid);
+  cp_async_commit();
+
+  for (int j = w.tile_begin, it = 0; j < w.tile_end; ++j, ++it) {
+    const uint32_t k_s = stage0_s + (it & 1) * C::kStageBytes, v_s = k_s + C::kKBytes;
+    cp_async_wait_all();
+    fence_proxy_async();
+    __syncthreads();  // tile j in place; every wgmma on the other buffer has retired
+    if (j + 1 < w.tile_end) {
+      const uint32_t nk = stage0_s + ((it + 1) & 1) * C::kStageBytes;
+      issue_kv<Dqk, Dv, kN, kThreads>(p, w, j + 1, nk, nk + C::kKBytes, tid);
+    }
+    cp_async_commit();
+
+    // ---- S = Q K^T
+    float s[kN / 2];
+    wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < Dqk / 16; ++kk) {
+      const uint32_t qoff = (kk >> 2) * (kM * 128) + wg * 8192 + (kk & 3) * 32;
+      const uint32_t koff = (kk >> 2) * (kN * 128) + (kk & 3) * 32;
+      wgmma_s<kN>(s, make_desc_sw128(q_s + qoff, 16, 1024), make_desc_sw128(k_s + koff, 16, 1024), kk > 0);
+    }
+    wgmma_commit();
+    wgmma_wait<0>();
+
+    // ---- causal / length mask (only on tiles some row cannot fully see)
+    if (j >= w.tiles_unmasked) {
+#pragma unroll
+      for (int n8 = 0; n8 < kN / 8; ++n8)
+#pragma unroll
+        for (int i = 0; i < 2; ++i)
+#pragma unroll
+          for (int jj = 0; jj < 2; ++jj) {
+            const int key = j * kN + n8 * 8 + colq + jj;
+            if (key > limit[i]) s[n8 * 4 + i * 2 + jj] = -INFINITY;
+          }
+    }
+
+    // ---- online softmax; a row is spread over the 4 lanes of a quad
+    float mx[2] = {-INFINITY, -INFINITY};
+#pragma unroll
+    for (int n8 = 0; n8 < kN / 8; ++n8)
+#pragma unroll
+      for (int i = 0; i < 2; ++i) mx[i] = fmaxf(mx[i], fmaxf(s[n8 * 4 + i * 2], s[n8 * 4 + i * 2 + 1]));
+    float alpha[2], m_scaled[2];
+#pragma unroll
+    for (int i = 0; i < 2; ++i) {
+      mx[i] = fmaxf(mx[i], __shfl_xor_sync(0xffffffffu, mx[i], 1));
+      mx[i] = fmaxf(mx[i], __shfl_xor_sync(0xffffffffu, mx[i], 2));
+      const float m_new = fmaxf(m_run[i], mx[i]);
+      // No visible key yet: keep the exponents finite (exp2(-inf) = 0, never -inf - -inf).
+      const float m_use = m_new == -INFINITY ? 0.f : m_new;
+      alpha[i] = fast_exp2((m_run[i] - m_use) * scale_log2);
+      m_run[i] = m_new;
+      l_run[i] *= alpha[i];
+      m_scaled[i] = m_use * scale_log2;
+    }
+    uint32_t pf[kN / 16][4];
+#pragma unroll
+    for (int n8 = 0; n8 < kN / 8; ++n8)
+#pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        const float p0 = fast_exp2(fmaf(s[n8 * 4 + i * 2], scale_log2, -m_scaled[i]));
+        const float p1 = fast_exp2(fmaf(s[n8 * 4 + i * 2 + 1], scale_log2, -m_scaled[i]));
+        const uint32_t packed = pack_bf16x2(p0, p1);
+        // Sum the rounded weights: the ones that multiply V.
+        l_run[i] += __uint_as_float(packed << 16) + __uint_as_float(packed & 0xFFFF0000u);
+        pf[n8 >> 1][(n8 & 1) * 2 + i] = packed;
+      }
+#pragma unroll
+    for (int n = 0; n < Dv / 8; ++n) {
+      o[n * 4 + 0] *= alpha[0];
+      o[n * 4 + 1] *= alpha[0];
+      o[n * 4 + 2] *= alpha[1];
+      o[n * 4 + 3] *= alpha[1];
+    }
+
+    // ---- O += P V
+    wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < kN / 16; ++kk)
+      wgmma_pv<Dv>(o, pf[kk], make_desc_sw128(v_s + kk * 2048, kN * 128, 1024));
+    wgmma_commit();
+    wgmma_wait<0>();
+  }
+  cp_async_wait_all();  // an empty split still loaded its query tile
+
+  // ---- epilogue
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    l_run[i] += __shfl_xor_sync(0xffffffffu, l_run[i], 1);
+    l_run[i] += __shfl_xor_sync(0xffffffffu, l_run[i], 2);
+    const int pr = w.row0 + r_local + 8 * i;
+    if (pr >= w.rows_total) continue;
+    const int t = pr / group, h = w.g * group + pr % group;
+    const float inv = l_run[i] > 0.f ? 1.f / l_run[i] : 0.f;
+    const float lse = l_run[i] > 0.f ? m_run[i] * p.sm_scale + logf(l_run[i]) : -INFINITY;
+    const int64_t row = (static_cast<int64_t>(w.b) * p.seqlen_q + t) * p.num_heads + h;
+    if (num_splits == 1) {
+      __nv_bfloat16* dst = p.out + row * Dv + colq;
+#pragma unroll
+      for (int n = 0; n < Dv / 8; ++n)
+        *reinterpret_cast<uint32_t*>(dst + n * 8) = pack_bf16x2(o[n * 4 + 2 * i] * inv, o[n * 4 + 2 * i + 1] * inv);
+      if (p.lse != nullptr && (lane & 3) == 0) p.lse[row] = lse;
+    } else {
+      const int64_t part = static_cast<int64_t>(w.split) * p.batch * p.seqlen_q * p.num_heads + row;
+      float* dst = o_partial + part * Dv + colq;
+#pragma unroll
+      for (int n = 0; n < Dv / 8; ++n)
+        *reinterpret_cast<float2*>(dst + n * 8) = make_float2(o[n * 4 + 2 * i] * inv, o[n * 4 + 2 * i + 1] * inv);
+      if ((lane & 3) == 0) lse_partial[part] = lse;
+    }
+  }
+}
+
+/// out = sum_s exp(lse_s - lse) o_s, lse = log sum_s exp(lse_s). One warp per output row.
+template <int Dv>
+__global__ void __launch_bounds__(128) fa_combine_kernel(const FlashAttentionParams p, int num_splits,
+                                                         const float* o_partial, const float* lse_partial) {
+  constexpr int kPer = Dv / 32;
+  const int64_t rows = static_cast<int64_t>(p.batch) * p.seqlen_q * p.num_heads;
+  const int64_t row = static_cast<int64_t>(blockIdx.x) * 4 + (threadIdx.x >> 5);
+  if (row >= rows) return;
+  const int lane = threadIdx.x & 31;
+  float m = -INFINITY;
+  for (int s = 0; s < num_splits; ++s) m = fmaxf(m, lse_partial[s * rows + row]);
+  float acc[kPer] = {};
+  float denom = 0.f;
+  if (m != -INFINITY) {
+    for (int s = 0; s < num_splits; ++s) {
+      const float ls = lse_partial[s * rows + row];
+      if (ls == -INFINITY) continue;
+      const float wgt = __expf(ls - m);
+      denom += wgt;
+      const float* src = o_partial + (s * rows + row) * Dv + lane * kPer;
+#pragma unroll
+      for (int e = 0; e < kPer; ++e) acc[e] += wgt * src[e];
+    }
+  }
+  const float inv = denom > 0.f ? 1.f / denom : 0.f;
+  __nv_bfloat16* dst = p.out + row * Dv + lane * kPer;
+#pragma unroll
+  for (int e = 0; e < kPer; e += 2)
+    *reinterpret_cast<uint32_t*>(dst + e) = pack_bf16x2(acc[e] * inv, acc[e + 1] * inv);
+  if (p.lse != nullptr && lane == 0) p.lse[row] = denom > 0.f ? m + logf(denom) : -INFINITY;
+}
+
+template <int Dqk, int Dv, int kWG, int kN>
+cudaError_t launch_variant(const FlashAttentionParams& p, int num_splits, float* o_partial, float* lse_partial,
+                           cudaStream_t stream) {
+  using C = Config<Dqk, Dv, kWG, kN>;
+  auto kernel = fa_fwd_kernel<Dqk, Dv, kWG, kN>;
+  cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::kSmemBytes);
+  if (err != cudaSuccess) return err;
+  const int rows = p.seqlen_q * (p.num_heads / p.num_kv_heads);
+  const int m_blocks = (rows + C::kM - 1) / C::kM;
+  const dim3 grid(static_cast<unsigned>(m_blocks * num_splits), static_cast<unsigned>(p.num_kv_heads),
+                  static_cast<unsigned>(p.batch));
+  kernel<<<grid, C::kThreads, C::kSmemBytes, stream>>>(p, num_splits, o_partial, lse_partial);
+  err = cudaGetLastError();
+  if (err != cudaSuccess || num_splits == 1) return err;
+  const int64_t out_rows = static_cast<int64_t>(p.batch) * p.seqlen_q * p.num_heads;
+  fa_combine_kernel<Dv><<<static_cast<unsigned>((out_rows + 3) / 4), 128, 0, stream>>>(p, num_splits, o_partial,
+                                                                                        lse_partial);
+  return cudaGetLastError();
+}
+
+/// Few packed rows (decode, short prefills): one warpgroup, 64-key tiles, two CTAs per SM.
+bool small_variant(const FlashAttentionParams& p) {
+  return static_cast<int64_t>(p.seqlen_q) * (p.num_heads / p.num_kv_heads) <= 64;
+}
+
+template <int Dqk, int Dv>
+cudaError_t launch_dims(const FlashAttentionParams& p, int s, float* op, float* lp, cudaStream_t stream) {
+  return small_variant(p) ? launch_variant<Dqk, Dv, 1, 64>(p, s, op, lp, stream)
+                          : launch_variant<Dqk, Dv, 2, 128>(p, s, op, lp, stream);
+}
+
+size_t align256(size_t b) { return (b + 255) / 256 * 256; }
+
+}  // namespace
+}  // namespace aiconf::flash_attention::detail
+
+namespace aiconf::flash_attention {
+
+const char* flash_attention_check(const FlashAttentionParams& p) {
+  if (p.batch < 0 || p.batch > 65535) return "batch: expected 0..65535";
+  if (p.seqlen_q < 1) return "seqlen_q: expected >= 1";
+  if (p.seqlen_k < 1) return "seqlen_k: expected >= 1";
+  if (p.causal && p.seqlen_k < p.seqlen_q) return "seqlen_k: expected >= seqlen_q when causal (keys = prefix + new tokens)";
+  if (p.num_kv_heads < 1 || p.num_kv_heads > 65535) return "num_kv_heads: expected 1..65535";
+  if (p.num_heads < 1 || p.num_heads % p.num_kv_heads != 0) return "num_heads: expected a positive multiple of num_kv_heads";
+  if (static_cast<int64_t>(p.seqlen_q) * (p.num_heads / p.num_kv_heads) > (1 << 30))
+    return "seqlen_q * (num_heads / num_kv_heads): expected <= 2^30";
+  const bool dims_ok = (p.head_dim_qk == 64 && p.head_dim_v == 64) || (p.head_dim_qk == 128 && p.head_dim_v == 128) ||
+                       (p.head_dim_qk == 192 && p.head_dim_v == 128);
+  if (!dims_ok) return "head_dim_qk/head_dim_v: expected 64/64, 128/128 or 192/128";
+  if (!(p.sm_scale > 0.f) || !std::isfinite(p.sm_scale)) return "sm_scale: expected a positive finite value";
+  if (!p.q || !p.k || !p.v || !p.out) return "q, k, v, out: expected non-null device pointers";
+  for (const void* ptr : {static_cast<const void*>(p.q), static_cast<const void*>(p.k), static_cast<const void*>(p.v),
+                          static_cast<const void*>(p.out)})
+    if (reinterpret_cast<uintptr_t>(ptr) % 16 != 0) return "q, k, v, out: expected 16-byte aligned pointers";
+  for (int64_t s : {p.k_batch_stride, p.k_head_stride, p.k_row_stride, p.v_batch_stride, p.v_head_stride, p.v_row_stride})
+    if (s < 0 || s % 8 != 0) return "k/v strides: expected non-negative multiples of 8 elements (16-byte rows)";
+  if (p.k_row_stride < p.head_dim_qk) return "k_row_stride: expected >= head_dim_qk";
+  if (p.v_row_stride < p.head_dim_v) return "v_row_stride: expected >= head_dim_v";
+  if (p.num_splits < 0) return "num_splits: expected >= 0";
+  return nullptr;
+}
+
+int flash_attention_num_splits(const FlashAttentionParams& p) {
+  if (p.num_splits > 0) return std::min(p.num_splits, 256);
+  int sms = p.num_sms;
+  if (sms <= 0) {
+    int dev = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess)
+      sms = 132;
+  }
+  const bool small = detail::small_variant(p);
+  const int kM = small ? 64 : 128, kN = small ? 64 : 128, per_sm = small ? 2 : 1;
+  const int64_t rows = static_cast<int64_t>(p.seqlen_q) * (p.num_heads / std::max(p.num_kv_heads, 1));
+  const int64_t ctas = static_cast<int64_t>(p.batch) * p.num_kv_heads * ((rows + kM - 1) / kM);
+  const int64_t slots = static_cast<int64_t>(sms) * per_sm;
+  if (ctas <= 0 || ctas * 2 > slots) return 1;  // most of a wave already: splitting only adds work
+  const int64_t tiles = (p.seqlen_k + kN - 1) / kN;
+  // At least 2 key tiles per split, so each split's query load and fp32 partial pay for themselves.
+  const int64_t s = std::min<int64_t>(std::min<int64_t>((slots + ctas - 1) / ctas, std::max<int64_t>(tiles / 2, 1)), 64);
+  return static_cast<int>(std::max<int64_t>(s, 1));
+}
+
+size_t flash_attention_workspace_bytes(const FlashAttentionParams& p) {
+  const int s = flash_attention_num_splits(p);
+  if (s <= 1) return 0;
+  const size_t rows = static_cast<size_t>(s) * p.batch * p.seqlen_q * p.num_heads;
+  return detail::align256(rows * p.head_dim_v * sizeof(float)) + detail::align256(rows * sizeof(float));
+}
+
+const char* flash_attention_variant(const FlashAttentionParams& p) {
+  const bool small = detail::small_variant(p);
+  if (p.head_dim_qk == 64) return small ? "fa_wgmma_d64_m64n64" : "fa_wgmma_d64_m128n128";
+  if (p.head_dim_qk == 128) return small ? "fa_wgmma_d128_m64n64" : "fa_wgmma_d128_m128n128";
+  return small ? "fa_wgmma_d192v128_m64n64" : "fa_wgmma_d192v128_m128n128";
+}
+
+cudaError_t launch_flash_attention(const FlashAttentionParams& p, void* workspace, cudaStream_t stream) {
+  if (const char* why = flash_attention_check(p)) {
+    std::fprintf(stderr, "launch_flash_attention: %s\n", why);
+    return cudaErrorInvalidValue;
+  }
+  if (p.batch == 0) return cudaSuccess;
+  const int s = flash_attention_num_splits(p);
+  float* o_partial = nullptr;
+  float* lse_partial = nullptr;
+  if (s > 1) {
+    if (workspace == nullptr) {
+      std::fprintf(stderr, "launch_flash_attention: workspace is null but %d splits need %zu bytes\n", s,
+                   flash_attention_workspace_bytes(p));
+      return cudaErrorInvalidValue;
+    }
+    const size_t rows = static_cast<size_t>(s) * p.batch * p.seqlen_q * p.num_heads;
+    o_partial = static_cast<float*>(workspace);
+    lse_partial = reinterpret_cast<float*>(static_cast<char*>(workspace) +
+                                           detail::align256(rows * p.head_dim_v * sizeof(float)));
+  }
+  if (p.head_dim_qk == 64) return detail::launch_dims<64, 64>(p, s, o_partial, lse_partial, stream);
+  if (p.head_dim_qk == 128) return detail::launch_dims<128, 128>(p, s, o_partial, lse_partial, stream);
+  return detail::launch_dims<192, 128>(p, s, o_partial, lse_partial, stream);
+}
+
+}  // namespace aiconf::flash_attention
