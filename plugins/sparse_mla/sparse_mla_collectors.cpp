@@ -1,5 +1,5 @@
 // Standard sweeps of the sparse MLA and DSA module tables. Dimensions come from --model; heads
-// per GPU are the model's heads over TP 1..16; lengths are sampled densely around index_topk,
+// per GPU are the model's heads over TP 1..128 (heads_per_gpu); lengths are sampled densely around index_topk,
 // where the cost bends from causal to top-k-bounded.
 #include "sparse_mla_collectors.h"
 

@@ -57,10 +57,11 @@ inline const ModelConfig& require_model(const SweepOptions& opt, const char* col
   return *opt.model;
 }
 
-/// Attention heads per GPU for tensor-parallel sizes 1..16 that divide the head count.
+/// Attention heads per GPU for tensor-parallel sizes 1..128 that divide the head count (TP 1..16 as
+/// usual, and the splits down to one head per GPU that aiconfigurator's MLA tables also cover).
 inline std::vector<std::int64_t> heads_per_gpu(std::int64_t heads, bool quick) {
   std::vector<std::int64_t> v;
-  for (std::int64_t tp : {1, 2, 4, 8, 16})
+  for (std::int64_t tp : {1, 2, 4, 8, 16, 32, 64, 128})
     if (heads % tp == 0) v.push_back(heads / tp);
   if (quick) v.resize(std::min<std::size_t>(v.size(), 1));
   return v;
