@@ -1,4 +1,5 @@
-// Built while no dense-MLA mock layer exists (and always without CUDA).
+// Built without CUDA (or without the sparse MLA kernels): the plugin then offers operations,
+// modules and collectors only.
 #include "mla_mock_layers.h"
 
 namespace aiconf::mla {

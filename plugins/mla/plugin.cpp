@@ -16,7 +16,7 @@ void register_mla(aiconf::Registrar& r) {
   register_mla_operations(r);
   register_mla_modules(r);
   register_mla_collectors(r);
-  register_mla_mock_layers(r);  // none yet
+  register_mla_mock_layers(r);  // none without CUDA
 }
 }  // namespace
 

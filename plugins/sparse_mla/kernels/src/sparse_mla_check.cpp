@@ -15,8 +15,10 @@ const char* sparse_mla_check(const SparseMlaParams& p) {
     return "SparseMlaParams.kv_format: expected kBf16 or kFp8E4m3Scaled";
   if (p.block_table != nullptr && (p.page_size < 1 || p.block_table_stride < 1))
     return "SparseMlaParams.page_size/block_table_stride: expected >= 1 with a block table";
-  if (p.num_tokens > 0 && (p.q == nullptr || p.kv_cache == nullptr || p.indices == nullptr || p.out == nullptr))
-    return "SparseMlaParams: q, kv_cache, indices and out must be non-null";
+  if (p.num_tokens > 0 && (p.q == nullptr || p.kv_cache == nullptr || p.out == nullptr))
+    return "SparseMlaParams: q, kv_cache and out must be non-null";
+  if (p.num_tokens > 0 && !p.dense_keys && p.indices == nullptr)
+    return "SparseMlaParams.indices: must be non-null unless dense_keys is set";
   if (p.num_splits < 0 || p.num_splits > 64) return "SparseMlaParams.num_splits: expected 0 (auto) .. 64";
   return nullptr;
 }

@@ -26,6 +26,12 @@ __device__ __forceinline__ int64_t kv_row_of(const SparseMlaParams& p, int seq, 
   return static_cast<int64_t>(seq) * p.kv_seq_stride + idx;
 }
 
+/// Key position held by slot `slot` of token `token`'s list: the slot itself in dense mode, else
+/// the stored index (-1 = empty slot).
+__device__ __forceinline__ int key_of_slot(const SparseMlaParams& p, int token, int slot) {
+  return p.dense_keys ? slot : __ldg(p.indices + static_cast<int64_t>(token) * p.topk + slot);
+}
+
 /// Two e4m3 bytes -> two floats (exact), times scale, rounded to bf16 once (what the reference does).
 __device__ __forceinline__ __nv_bfloat162 dequant_fp8x2(uint16_t two, float scale) {
   const __half2_raw h = __nv_cvt_fp8x2_to_halfraw2(static_cast<__nv_fp8x2_storage_t>(two), __NV_E4M3);

@@ -39,7 +39,7 @@ __global__ void __launch_bounds__(kSimpleThreads) sparse_mla_simple_kernel(const
 
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   for (int j = warp; j < len; j += kSimpleThreads / 32) {
-    const int64_t row = kv_row_of(p, seq, p.indices[static_cast<int64_t>(token) * p.topk + j]);
+    const int64_t row = kv_row_of(p, seq, key_of_slot(p, token, j));
     float acc = 0.f;
     if (row >= 0)
       for (int d = lane; d < kDqk; d += 32) acc += q[d] * kv_value(p, row, d);
@@ -72,7 +72,7 @@ __global__ void __launch_bounds__(kSimpleThreads) sparse_mla_simple_kernel(const
     float acc = 0.f;
     for (int j = 0; j < len; ++j) {
       if (score[j] == 0.f) continue;
-      const int64_t row = kv_row_of(p, seq, p.indices[static_cast<int64_t>(token) * p.topk + j]);
+      const int64_t row = kv_row_of(p, seq, key_of_slot(p, token, j));
       acc += score[j] * kv_value(p, row, d);
     }
     p.out[th * kDv + d] = __float2bfloat16_rn(l > 0.f ? acc / l : 0.f);

@@ -101,7 +101,7 @@ __device__ __forceinline__ void issue_q(const SparseMlaParams& p, const Work& w,
 /// iteration before the gather that uses it, so its global-memory latency is off the critical path.
 __device__ __forceinline__ int load_index(const SparseMlaParams& p, const Work& w, int tile, int tid) {
   const int slot = tile * kBlockN + (tid >> 2);
-  return (tile < w.tile_end && slot < w.len) ? __ldg(p.indices + static_cast<int64_t>(w.token) * p.topk + slot) : -1;
+  return (tile < w.tile_end && slot < w.len) ? key_of_slot(p, w.token, slot) : -1;
 }
 
 template <bool kFp8>

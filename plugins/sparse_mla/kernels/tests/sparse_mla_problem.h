@@ -21,6 +21,7 @@ struct Case {
   bool use_lengths;    ///< pass topk_lengths (slots past the length hold valid-looking indices)
   int num_splits;      ///< 0 = auto
   int sample_stride;   ///< reference on every n-th token (+ the last ones); 1 = all
+  bool dense = false;  ///< dense mode (generation): slot j = key j, topk = kv_len, causal lengths
 };
 
 struct HostProblem {
@@ -82,6 +83,13 @@ inline HostProblem make_problem(const Case& c, uint64_t seed) {
   for (int t = 0; t < hp.num_tokens; ++t) {
     int32_t* idx = hp.indices.data() + size_t(t) * c.topk;
     int n = c.topk;
+    if (c.dense) {
+      // What the kernel implies in dense mode, spelled out for the reference: every key, and the
+      // s_q new tokens of a sequence see kv_len - s_q + 1 .. kv_len of them (causal).
+      std::iota(idx, idx + c.topk, 0);
+      hp.lengths[t] = c.kv_len - (c.s_q - 1 - t % c.s_q);
+      continue;
+    }
     if (c.context) {
       // Causal: n = min(t + 1, topk) distinct positions of [0, t].
       n = std::min(t + 1, c.topk);

@@ -52,7 +52,8 @@ DeviceProblem upload(const testing::HostProblem& hp) {
     p.block_table_stride = hp.blocks_per_seq;
     p.page_size = 64;
   }
-  p.indices = d.indices.as<int32_t>();
+  p.indices = hp.c.dense ? nullptr : d.indices.as<int32_t>();
+  p.dense_keys = hp.c.dense;
   p.topk_lengths = hp.lengths.empty() ? nullptr : d.lengths.as<int32_t>();
   p.out = d.out.as<__nv_bfloat16>();
   p.lse = d.lse.as<float>();
@@ -144,6 +145,10 @@ int main() {
       {"gen fp8 b33 h128 k64 paged", f8, false, 33, 1, 128, 64, 777, true, 0.1f, false, 0, 1},
       {"gen fp8 b2 h16 k1", f8, false, 2, 2, 16, 1, 65, false, 0.3f, false, 0, 1},
       {"gen fp8 b64 h128 k2048", f8, false, 64, 1, 128, 2048, 2100, false, 0.02f, false, 0, 8},
+      // Dense mode (dense MLA over the whole cache; indices implied, causal lengths).
+      {"dense bf16 b3 sq2 h128 L4099 paged", bf, false, 3, 2, 128, 4099, 4099, true, 0.0f, true, 0, 1, true},
+      {"dense bf16 b1 h16 L20000", bf, false, 1, 1, 16, 20000, 20000, false, 0.0f, true, 0, 1, true},
+      {"dense fp8 b5 sq2 h64 L1500 paged", f8, false, 5, 2, 64, 1500, 1500, true, 0.0f, true, 0, 1, true},
       {"ctx bf16 T300 h128 k64 lengths", bf, true, 300, 1, 128, 64, 0, false, 0.0f, true, 0, 1},
       {"ctx bf16 T2100 h16 k2048", bf, true, 2100, 1, 16, 2048, 0, false, 0.02f, false, 0, 23},
       {"ctx bf16 T2100 h128 k2048 lengths", bf, true, 2100, 1, 128, 2048, 0, false, 0.0f, true, 0, 97},

@@ -60,6 +60,10 @@ struct SparseMlaParams {
   int page_size = 64;
 
   const int32_t* indices = nullptr;       ///< [num_tokens, topk]; -1 = no key in this slot
+  /// Dense mode (dense MLA decode/prefill over the whole cache): slot j selects key j, `indices` is
+  /// not read and may be null. Combine with topk = the longest cache and topk_lengths = each
+  /// token's visible keys (causal), so a cache of any length needs no index list in memory.
+  bool dense_keys = false;
   const int32_t* topk_lengths = nullptr;  ///< optional [num_tokens]: only the first n slots are read
 
   __nv_bfloat16* out = nullptr;  ///< [num_tokens, num_heads, head_dim_v]

@@ -1,0 +1,121 @@
+// GPU test of the mla plugin's mock layers on shapes the harness's quick sweep does not reach:
+// FP8 caches and FP8 BMMs, next_n = 2, TP-split head counts, the longest cache (131071), and a
+// check after input-set rotation. Each case: setup, check (CPU reference), 3 rotated runs, check
+// again. Also asserts that a config the kernel cannot do is refused with a message.
+// Loads the plugins built into AICONF_BUILD_PLUGIN_DIR. Exits 77 without a GPU.
+#include <aiconf/loader.h>
+
+#include <cuda_runtime_api.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+using namespace aiconf;
+
+namespace {
+
+Params gen(const char* kv, std::int64_t heads, std::int64_t batch, std::int64_t isl, std::int64_t step, std::int64_t kv_lora = 512) {
+  return Params{{"mla_dtype", std::string("bfloat16")}, {"kv_cache_dtype", std::string(kv)}, {"num_heads", heads},
+                {"batch_size", batch}, {"isl", isl}, {"step", step}, {"kv_lora_rank", kv_lora},
+                {"qk_rope_head_dim", std::int64_t(64)}, {"qk_nope_head_dim", std::int64_t(128)}, {"v_head_dim", std::int64_t(128)},
+                {"q_lora_rank", std::int64_t(1536)}, {"hidden_size", std::int64_t(7168)}};
+}
+
+Params bmm(const char* dtype, std::int64_t tokens, std::int64_t heads) {
+  return Params{{"bmm_dtype", std::string(dtype)}, {"num_tokens", tokens}, {"num_heads", heads},
+                {"kv_lora_rank", std::int64_t(512)}, {"qk_rope_head_dim", std::int64_t(64)},
+                {"qk_nope_head_dim", std::int64_t(128)}, {"v_head_dim", std::int64_t(128)}};
+}
+
+}  // namespace
+
+int main() {
+  int devices = 0;
+  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
+    std::printf("SKIP: no CUDA device\n");
+    return 77;
+  }
+  cudaDeviceProp prop{};
+  cudaGetDeviceProperties(&prop, 0);
+  std::printf("device: %s\n", prop.name);
+  Registry reg;
+  LoadOptions opt;
+  opt.use_environment = false;
+  opt.plugin_dirs = {AICONF_BUILD_PLUGIN_DIR};
+  if (auto s = load_plugins(opt, &reg); !s) {
+    std::printf("FAIL: %s\n", s.message().c_str());
+    return 1;
+  }
+  struct Case {
+    const char* layer;
+    Params shape;
+  };
+  const std::vector<Case> cases = {
+      {"mla_generation", gen("bfloat16", 128, 1, 1, 1)},
+      {"mla_generation", gen("bfloat16", 128, 64, 2, 2048)},
+      {"mla_generation", gen("bfloat16", 16, 7, 1, 5000)},
+      {"mla_generation", gen("fp8", 128, 1, 1, 16384)},
+      {"mla_generation", gen("fp8", 16, 3, 2, 4097)},
+      {"mla_generation", gen("fp8", 128, 64, 1, 2048)},
+      {"mla_generation", gen("bfloat16", 128, 1, 1, 131071)},
+      {"mla_generation", gen("fp8", 32, 2, 2, 131071)},
+      {"mla_bmm_pre", bmm("bfloat16", 1, 128)},
+      {"mla_bmm_pre", bmm("bfloat16", 37, 16)},
+      {"mla_bmm_pre", bmm("bfloat16", 4096, 128)},
+      {"mla_bmm_pre", bmm("fp8", 1, 128)},
+      {"mla_bmm_pre", bmm("fp8", 100, 32)},
+      {"mla_bmm_pre", bmm("fp8", 4096, 128)},
+      {"mla_bmm_post", bmm("bfloat16", 1, 128)},
+      {"mla_bmm_post", bmm("bfloat16", 1500, 64)},
+      {"mla_bmm_post", bmm("fp8", 1, 128)},
+      {"mla_bmm_post", bmm("fp8", 333, 16)},
+      {"mla_bmm_post", bmm("fp8", 8192, 128)},
+  };
+  cudaStream_t stream;
+  cudaStreamCreate(&stream);
+  int failures = 0;
+  auto layer_of = [&](const char* name) -> MockLayer* {
+    auto f = reg.mock_layers.find(name);
+    if (f == reg.mock_layers.end()) return nullptr;
+    MockLayer* l = nullptr;
+    return f->second.object->create(&l) ? l : nullptr;
+  };
+  for (const Case& c : cases) {
+    MockLayer* layer = layer_of(c.layer);
+    if (!layer) {
+      std::printf("FAIL %s: no such mock layer\n", c.layer);
+      ++failures;
+      continue;
+    }
+    CheckReport first, second;
+    Status s = layer->setup(c.shape, stream);
+    if (s) s = layer->check(stream, &first);
+    bool rotated = false;
+    for (int i = 0; s && i < 3; ++i) {
+      rotated = layer->rotate_inputs() || rotated;
+      s = layer->run(stream);
+    }
+    if (s) s = layer->check(stream, &second);
+    if (s && cudaStreamSynchronize(stream) != cudaSuccess) s = Status::error("stream error after runs");
+    const bool ok = s && first.passed && second.passed;
+    failures += !ok;
+    std::printf("%s %-15s %s [%s, rotated %s]: %s\n", ok ? "ok  " : "FAIL", c.layer, c.shape.str().c_str(), layer->kernel_source(),
+                rotated ? "yes" : "no", s ? second.details.c_str() : s.message().c_str());
+    std::fflush(stdout);
+    layer->teardown();
+    layer->release();
+  }
+  // Dimensions the kernel cannot do must be refused at setup, with a message naming them.
+  if (MockLayer* layer = layer_of("mla_generation")) {
+    const Status s = layer->setup(gen("bfloat16", 128, 1, 1, 100, 256), stream);
+    const bool ok = !s && s.message().find("kv_lora_rank") != std::string::npos;
+    failures += !ok;
+    std::printf("%s refusal of kv_lora_rank=256: %s\n", ok ? "ok  " : "FAIL", s ? "accepted" : s.message().c_str());
+    layer->teardown();
+    layer->release();
+  }
+  cudaStreamDestroy(stream);
+  std::printf("%d failed\n", failures);
+  return failures == 0 ? 0 : 1;
+}
