@@ -2,6 +2,7 @@
 #include <aiconf/plugin/abi.h>
 
 #include "attention_collectors.h"
+#include "attention_mock_layers.h"
 #include "attention_ops.h"
 #include "dense_gqa_builder.h"
 
@@ -14,8 +15,7 @@ void register_attention(aiconf::Registrar& r) {
   register_attention_operations(r);
   aiconf::throw_if_error(r.add_model_builder(new DenseGqaBuilder));
   register_attention_collectors(r);
-  // No mock layer yet: the attention kernels are later work (collectors name "context_attention"
-  // and "generation_attention" for when they exist).
+  register_attention_mock_layers(r);  // none in a build without CUDA
 }
 }  // namespace
 

@@ -19,6 +19,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include <nvtx3/nvToolsExt.h>
+
 #include "fa_wgmma_ops.cuh"
 
 namespace aiconf::flash_attention::detail {
@@ -421,9 +423,14 @@ cudaError_t launch_flash_attention(const FlashAttentionParams& p, void* workspac
     lse_partial = reinterpret_cast<float*>(static_cast<char*>(workspace) +
                                            detail::align256(rows * p.head_dim_v * sizeof(float)));
   }
-  if (p.head_dim_qk == 64) return detail::launch_dims<64, 64>(p, s, o_partial, lse_partial, stream);
-  if (p.head_dim_qk == 128) return detail::launch_dims<128, 128>(p, s, o_partial, lse_partial, stream);
-  return detail::launch_dims<192, 128>(p, s, o_partial, lse_partial, stream);
+  // One NVTX range per launch (forward kernel + combine), named after the variant.
+  nvtxRangePushA(flash_attention_variant(p));
+  cudaError_t err;
+  if (p.head_dim_qk == 64) err = detail::launch_dims<64, 64>(p, s, o_partial, lse_partial, stream);
+  else if (p.head_dim_qk == 128) err = detail::launch_dims<128, 128>(p, s, o_partial, lse_partial, stream);
+  else err = detail::launch_dims<192, 128>(p, s, o_partial, lse_partial, stream);
+  nvtxRangePop();
+  return err;
 }
 
 }  // namespace aiconf::flash_attention
