@@ -5,6 +5,7 @@
 // throttle detection, a reason instead of an abort).
 #include "timing_backend.h"
 
+#include "l2_flush.h"
 #include "nvml_clocks.h"
 #include "shard.h"
 
@@ -83,10 +84,13 @@ public:
       return Status::error("cudaStreamCreate: " + cuda_text(e));
     cudaEventCreate(&start_);
     cudaEventCreate(&stop_);
-    // Twice the L2 so a memset over it evicts everything a previous sample left there.
+    // Twice the L2 so one pass over it evicts everything a previous sample left there; one more
+    // word at the end is the read flush's sink. Filled once so the read flush has data to read.
     flush_bytes_ = static_cast<std::size_t>(std::max<long long>(info_.l2_bytes, 1 << 20)) * 2;
-    if (cudaError_t e = cudaMalloc(&flush_, flush_bytes_); e != cudaSuccess)
+    if (cudaError_t e = cudaMalloc(&flush_, flush_bytes_ + 16); e != cudaSuccess)
       return Status::error("cudaMalloc of the L2 flush buffer (" + std::to_string(flush_bytes_) + " B): " + cuda_text(e));
+    if (cudaError_t e = cudaMemset(flush_, 0x5a, flush_bytes_ + 16); e != cudaSuccess)
+      return Status::error("cudaMemset of the L2 flush buffer: " + cuda_text(e));
     return Status::ok();
   }
 
@@ -199,7 +203,13 @@ private:
     std::size_t k = 0;
     SampleSummary sum;
     Status s = sample_until_stable(opt.sampling, [&](double* ms) -> Status {
-      if (opt.flush_l2) cudaMemsetAsync(flush_, static_cast<int>(k & 0xff), flush_bytes_, stream_);
+      if (opt.flush == L2Flush::memset) {
+        cudaMemsetAsync(flush_, static_cast<int>(k & 0xff), flush_bytes_, stream_);
+      } else if (opt.flush == L2Flush::read) {
+        if (cudaError_t e = enqueue_read_flush(flush_, flush_bytes_, reinterpret_cast<unsigned*>(static_cast<char*>(flush_) + flush_bytes_), stream_);
+            e != cudaSuccess)
+          return Status::error("L2 read flush: " + cuda_text(e));
+      }
       // The flush also keeps the GPU busy while the CPU enqueues the timed launch, so host-side
       // launch cost stays out of the measured interval.
       cudaEventRecord(start_, stream_);

@@ -66,7 +66,11 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", t.sampling.warmup, "Untimed runs before sampling")->capture_default_str();
   app.add_flag("--eager", t.force_eager, "Never capture CUDA graphs");
   bool no_flush = false;
-  app.add_flag("--no-flush", no_flush, "Do not flush L2 before each sample");
+  std::string flush = "read";
+  app.add_option("--flush", flush, "L2 flush before each sample: read (a kernel reads a 2x-L2 buffer; leaves no dirty lines), memset, none")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"read", "memset", "none"}));
+  app.add_flag("--no-flush", no_flush, "Same as --flush none");
   app.add_option("--plugin-dir", opt.load.plugin_dirs, "Plugin directory searched first (repeatable)")->type_name("DIR");
   app.add_flag("--strict", opt.load.strict, "Fail on the first plugin that cannot be loaded");
   app.add_flag("--no-default-plugins", no_default_plugins, "Do not search the default plugin directory next to libaiconf");
@@ -78,7 +82,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
   opt.load.use_default_dir = !no_default_plugins;
-  t.flush_l2 = !no_flush;
+  t.flush = no_flush || flush == "none" ? L2Flush::none : flush == "memset" ? L2Flush::memset : L2Flush::read;
 
   if (Status s = CaseFilter::parse(opt.filter_text, &opt.filter); !s) return fail(s.message());
   if (!opt.shard_text.empty()) {

@@ -29,11 +29,18 @@ struct DeviceInfo {
   std::string clock_source = "none"; ///< where current SM clocks are read: "nvml" or "none"
 };
 
+/// How L2 is emptied before each timed sample (outside the timed interval).
+enum class L2Flush {
+  read,    ///< a kernel reads a 2x-L2 buffer: evicts everything and leaves only clean lines (default)
+  memset,  ///< cudaMemsetAsync over a 2x-L2 buffer: leaves dirty lines whose write-back the sample pays
+  none,    ///< no flush: data of the previous sample may still be in L2
+};
+
 /// Timing switches from the command line.
 struct TimingOptions {
   SamplingOptions sampling;
   bool force_eager = false;    ///< never capture a CUDA graph
-  bool flush_l2 = true;        ///< memset a 2x-L2 buffer before each sample (outside the timing)
+  L2Flush flush = L2Flush::read;
   double throttle_ratio = 0.9; ///< an SM clock below this fraction of the peak marks throttling
 };
 
