@@ -4,6 +4,7 @@
 #include "moe_collectors.h"
 #include "moe_config.h"
 #include "moe_gqa_builder.h"
+#include "moe_mock_layer.h"
 #include "moe_op.h"
 
 namespace {
@@ -16,7 +17,7 @@ void register_moe(aiconf::Registrar& r) {
   register_moe_operation(r);
   aiconf::throw_if_error(r.add_model_builder(new MoeGqaBuilder));
   register_moe_collectors(r);
-  // No mock layer yet: grouped expert GEMMs are later work (the collector names "moe").
+  register_moe_mock_layer(r);  // none in a build without CUDA
 }
 }  // namespace
 

@@ -1,0 +1,175 @@
+// aiconf_bench_moe: times the `moe` mock layer (loaded through the plugin, as aiconf-collect does)
+// on Qwen3-235B-A22B expert dims (hidden 4096, inter 1536, topk 8, 128 experts) for tokens
+// {1, 64, 1024, 8192} x {balanced, power_law_1.01} x {bfloat16, fp8, fp8_block} x moe_ep {1, 8},
+// after a self-check of each case against the CPU reference. Timing: the forward captured in a
+// CUDA graph, each replay after a 2x-L2 memset (outside the timed interval), median of 20.
+// Achieved TFLOP/s counts the expert GEMMs of this rank (6 * hidden * inter_local per local
+// assignment, from the same routing plan the layer builds); the ceilings are the measured H200
+// ones of perfdb/systems/h200_sxm.json. Weight TB/s = bytes of the local experts actually hit
+// (gate/up and down, once each) over the time, against the measured 4.21 TB/s copy ceiling.
+// usage: aiconf_bench_moe [--no-check] [--ep N ...]   Exit 77 without a GPU.
+#include "mock/moe_routing_plan.h"
+#include "mock/moe_shape.h"
+
+#include <aiconf/loader.h>
+#include <aiconf/registry.h>
+
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+using namespace aiconf;
+
+namespace {
+
+constexpr double kBf16Ceiling = 784.5, kFp8Ceiling = 1451.5, kHbmCeiling = 4.21;  // h200_sxm.json measured_*
+
+#define CHECK_CUDA(call)                                                                              \
+  do {                                                                                                \
+    cudaError_t e_ = (call);                                                                          \
+    if (e_ != cudaSuccess) {                                                                          \
+      std::fprintf(stderr, "%s failed at %s:%d: %s\n", #call, __FILE__, __LINE__, cudaGetErrorString(e_)); \
+      std::exit(1);                                                                                   \
+    }                                                                                                 \
+  } while (0)
+
+struct Timing {
+  double median_ms = 0;
+  bool graph = true;
+};
+
+Timing time_layer(MockLayer* layer, cudaStream_t stream, void* flush, std::size_t flush_bytes) {
+  Timing tm;
+  for (int i = 0; i < 3; ++i)
+    if (auto s = layer->run(stream); !s) throw Error("warmup run: " + s.message());
+  cudaGraph_t graph = nullptr;
+  cudaGraphExec_t exec = nullptr;
+  CHECK_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  const Status captured = layer->run(stream);
+  CHECK_CUDA(cudaStreamEndCapture(stream, &graph));
+  if (!captured) throw Error("run() during graph capture: " + captured.message());
+  CHECK_CUDA(cudaGraphInstantiate(&exec, graph, 0));
+  cudaEvent_t a, b;
+  CHECK_CUDA(cudaEventCreate(&a));
+  CHECK_CUDA(cudaEventCreate(&b));
+  CHECK_CUDA(cudaGraphLaunch(exec, stream));  // trial replay
+  std::vector<double> ms;
+  for (int i = 0; i < 20; ++i) {
+    CHECK_CUDA(cudaMemsetAsync(flush, i & 0xFF, flush_bytes, stream));
+    CHECK_CUDA(cudaEventRecord(a, stream));
+    CHECK_CUDA(cudaGraphLaunch(exec, stream));
+    CHECK_CUDA(cudaEventRecord(b, stream));
+    CHECK_CUDA(cudaEventSynchronize(b));
+    float f = 0;
+    CHECK_CUDA(cudaEventElapsedTime(&f, a, b));
+    ms.push_back(f);
+  }
+  std::sort(ms.begin(), ms.end());
+  tm.median_ms = ms[ms.size() / 2];
+  CHECK_CUDA(cudaEventDestroy(a));
+  CHECK_CUDA(cudaEventDestroy(b));
+  CHECK_CUDA(cudaGraphExecDestroy(exec));
+  CHECK_CUDA(cudaGraphDestroy(graph));
+  return tm;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int devices = 0;
+  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
+    std::printf("SKIP: no CUDA device\n");
+    return 77;
+  }
+  bool check = true;
+  std::vector<std::int64_t> eps;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--no-check")) check = false;
+    else if (!std::strcmp(argv[i], "--ep") && i + 1 < argc) eps.push_back(std::stoll(argv[++i]));
+    else {
+      std::fprintf(stderr, "usage: %s [--no-check] [--ep N ...]\n", argv[0]);
+      return 1;
+    }
+  }
+  if (eps.empty()) eps = {1, 8};
+  cudaDeviceProp prop{};
+  CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+  std::printf("device: %s, %d SMs, L2 %d MiB\n", prop.name, prop.multiProcessorCount, prop.l2CacheSize >> 20);
+
+  Registry reg;
+  LoadOptions opt;
+  opt.use_environment = false;
+  opt.use_default_dir = false;
+  opt.plugin_dirs = {AICONF_BUILD_PLUGIN_DIR};
+  if (auto s = load_plugins(opt, &reg); !s) {
+    std::printf("FAIL: %s\n", s.message().c_str());
+    return 1;
+  }
+  auto factory = reg.mock_layers.find("moe");
+  if (factory == reg.mock_layers.end()) {
+    std::printf("FAIL: no 'moe' mock layer registered (plugin built without CUDA?)\n");
+    return 1;
+  }
+  MockLayer* layer = nullptr;
+  if (auto s = factory->second.object->create(&layer); !s) {
+    std::printf("FAIL: create: %s\n", s.message().c_str());
+    return 1;
+  }
+  cudaStream_t stream;
+  CHECK_CUDA(cudaStreamCreate(&stream));
+  const std::size_t flush_bytes = std::size_t(2) * prop.l2CacheSize;
+  void* flush = nullptr;
+  CHECK_CUDA(cudaMalloc(&flush, flush_bytes));
+
+  std::printf("| dtype | distribution | ep | tokens | local assignments | experts hit | busiest expert | time (us) | TFLOP/s | %% of ceiling | weight TB/s | %% of 4.21 | check |\n");
+  std::printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+  int failures = 0;
+  for (std::int64_t ep : eps)
+    for (const char* dtype : {"bfloat16", "fp8", "fp8_block"})
+      for (const char* dist : {"balanced", "power_law_1.01"})
+        for (std::int64_t tokens : {1, 64, 1024, 8192}) {
+          using I = std::int64_t;
+          const Params key{{"moe_dtype", std::string(dtype)}, {"num_tokens", I{tokens}}, {"hidden_size", I{4096}},
+                           {"inter_size", I{1536}}, {"topk", I{8}}, {"num_experts", I{128}}, {"moe_tp_size", I{1}},
+                           {"moe_ep_size", I{ep}}, {"distribution", std::string(dist)}};
+          const moe::MoeShape shape = moe::MoeShape::from(key);
+          const moe::RoutingPlan plan = moe::RoutingPlan::build(shape);
+          std::string verdict = "-";
+          try {
+            if (auto s = layer->setup(key, stream); !s) throw Error("setup: " + s.message());
+            if (check) {
+              CheckReport rep;
+              if (auto s = layer->check(stream, &rep); !s) throw Error("check: " + s.message());
+              verdict = rep.passed ? "ok" : "FAIL";
+              std::fprintf(stderr, "%s %s\n", rep.passed ? "ok  " : "FAIL", rep.details.c_str());
+              failures += !rep.passed;
+            }
+            const Timing tm = time_layer(layer, stream, flush, flush_bytes);
+            std::int64_t hit = 0, busiest = 0;
+            for (auto c : plan.local_count) hit += c > 0, busiest = std::max(busiest, c);
+            const double eb = std::string(dtype) == "bfloat16" ? 2 : 1;
+            const double flops = double(plan.assignments) * 6 * shape.hidden * shape.inter_local();
+            const double tflops = flops / (tm.median_ms * 1e-3) / 1e12;
+            const double ceiling = std::string(dtype) == "bfloat16" ? kBf16Ceiling : kFp8Ceiling;
+            const double wbytes = double(hit) * 3 * shape.hidden * shape.inter_local() * eb;
+            const double tbps = wbytes / (tm.median_ms * 1e-3) / 1e12;
+            std::printf("| %s | %s | %lld | %lld | %lld | %lld | %lld | %.1f | %.1f | %.1f%% | %.2f | %.0f%% | %s |\n", dtype, dist,
+                        (long long)ep, (long long)tokens, (long long)plan.assignments, (long long)hit, (long long)busiest,
+                        tm.median_ms * 1e3, tflops, 100 * tflops / ceiling, tbps, 100 * tbps / kHbmCeiling, verdict.c_str());
+            std::fflush(stdout);
+          } catch (const std::exception& ex) {
+            ++failures;
+            std::printf("| %s | %s | %lld | %lld | ERROR: %s |\n", dtype, dist, (long long)ep, (long long)tokens, ex.what());
+          }
+          layer->teardown();
+        }
+  layer->release();
+  CHECK_CUDA(cudaFree(flush));
+  CHECK_CUDA(cudaStreamDestroy(stream));
+  std::printf("%d failures\n", failures);
+  return failures == 0 ? 0 : 1;
+}
