@@ -2,6 +2,7 @@
 #include <aiconf/plugin/abi.h>
 
 #include "memory_collectors.h"
+#include "memory_mock_layers.h"
 #include "memory_ops.h"
 
 namespace {
@@ -9,7 +10,7 @@ void register_memory(aiconf::Registrar& r) {
   using namespace aiconf::memory;
   register_memory_operations(r);
   register_memory_collectors(r);
-  // No mock layers yet: these ops are a few percent of a layer; their CUDA layers are later work.
+  register_memory_mock_layers(r);
 }
 }  // namespace
 
