@@ -10,6 +10,7 @@ namespace aiconf::mla {
 void register_mla_mock_layers(Registrar& r) {
   register_mla_generation_mock_layer(r);
   register_mla_bmm_mock_layers(r);
+  register_mla_module_mock_layers(r);
 #ifdef AICONF_MLA_WITH_CONTEXT
   // mla_context: helper-attn's layer on the flash-attention kernels (mla_context_mock_layer.cu).
   register_mla_context_mock_layer(r);

@@ -1,6 +1,7 @@
 // GPU test of the mla plugin's mock layers on shapes the harness's quick sweep does not reach:
-// FP8 caches and FP8 BMMs, next_n = 2, TP-split head counts, the longest cache (131071), and a
-// check after input-set rotation. Each case: setup, check (CPU reference), 3 rotated runs, check
+// FP8 caches and FP8 BMMs, next_n = 2, TP-split head counts, the longest cache (131071), a
+// check after input-set rotation, mla_context with a cached prefix, and the module layers with
+// FP8 block GEMMs. Each case: setup, check (CPU reference), 3 rotated runs, check
 // again. Also asserts that a config the kernel cannot do is refused with a message.
 // Loads the plugins built into AICONF_BUILD_PLUGIN_DIR. Exits 77 without a GPU.
 #include <aiconf/loader.h>
@@ -26,6 +27,14 @@ Params bmm(const char* dtype, std::int64_t tokens, std::int64_t heads) {
   return Params{{"bmm_dtype", std::string(dtype)}, {"num_tokens", tokens}, {"num_heads", heads},
                 {"kv_lora_rank", std::int64_t(512)}, {"qk_rope_head_dim", std::int64_t(64)},
                 {"qk_nope_head_dim", std::int64_t(128)}, {"v_head_dim", std::int64_t(128)}};
+}
+
+Params module(const char* gemm, const char* kv, std::int64_t heads, std::int64_t batch, std::int64_t isl, std::int64_t step) {
+  Params p = gen(kv, heads, batch, isl, step);
+  p.set("architecture", std::string("DeepseekV3ForCausalLM"));
+  p.set("gemm_type", std::string(gemm));
+  p.set("tp_size", std::int64_t(1));
+  return p;
 }
 
 }  // namespace
@@ -71,6 +80,13 @@ int main() {
       {"mla_bmm_post", bmm("fp8", 1, 128)},
       {"mla_bmm_post", bmm("fp8", 333, 16)},
       {"mla_bmm_post", bmm("fp8", 8192, 128)},
+      // Last: these chain other folders' kernels (gemm, flash attention); a device fault here
+      // must not hide the results above.
+      {"mla_generation_module", module("bfloat16", "bfloat16", 128, 64, 1, 8192)},
+      {"mla_generation_module", module("fp8_block", "fp8", 16, 7, 2, 3000)},
+      {"mla_context", gen("bfloat16", 16, 2, 300, 200)},
+      {"mla_context_module", module("bfloat16", "bfloat16", 128, 2, 1024, 0)},
+      {"mla_context_module", module("fp8_block", "bfloat16", 16, 3, 500, 700)},
   };
   cudaStream_t stream;
   cudaStreamCreate(&stream);
