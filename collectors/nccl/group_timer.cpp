@@ -30,26 +30,32 @@ struct RankEvents {
   }
 };
 
-// Slowest rank's elapsed ms for `body` enqueued between the events.
-double timed(NcclGroup& g, RankEvents& ev, const std::function<void()>& body) {
+// Elapsed ms of `body` between events on every rank's stream: the smallest over the first
+// `active` ranks. Ranks start apart (the host starts them one after another) and a collective
+// holds the early ones until the last arrives, so the rank started last (the least elapsed)
+// measures the operation itself. With `per_rank`, each rank's start event is recorded right
+// before its own launch (graphs); else all starts, then `all` (eager group calls).
+double timed(NcclGroup& g, RankEvents& ev, int active, const std::function<void(int)>& per_rank,
+             const std::function<void()>& all) {
   const int n = g.size();
   for (int r = 0; r < n; ++r) {
     AICONF_CUDA_CHECK(cudaSetDevice(r));
     AICONF_CUDA_CHECK(cudaEventRecord(ev.start[r], g.stream(r)));
+    if (per_rank) per_rank(r);
   }
-  body();
+  if (!per_rank) all();
   for (int r = 0; r < n; ++r) {
     AICONF_CUDA_CHECK(cudaSetDevice(r));
     AICONF_CUDA_CHECK(cudaEventRecord(ev.stop[r], g.stream(r)));
   }
   g.synchronize();
-  double worst = 0;
-  for (int r = 0; r < n; ++r) {
+  double best = INFINITY;
+  for (int r = 0; r < std::min(active, n); ++r) {
     float ms = 0;
     AICONF_CUDA_CHECK(cudaEventElapsedTime(&ms, ev.start[r], ev.stop[r]));
-    worst = std::max(worst, double(ms));
+    best = std::min(best, double(ms));
   }
-  return worst;
+  return best;
 }
 
 // One graph per rank holding `repeats` calls; empty when capture is refused (then eager).
@@ -94,13 +100,13 @@ std::vector<cudaGraphExec_t> capture(NcclGroup& g, const std::function<void()>& 
 
 }  // namespace
 
-GroupTiming time_on_group(NcclGroup& g, const std::function<void()>& enqueue, const collect::SamplingOptions& opt,
-                          bool allow_graph, double target_sample_ms) {
+GroupTiming time_on_group(NcclGroup& g, const std::function<void()>& enqueue, int active_ranks,
+                          const collect::SamplingOptions& opt, bool allow_graph, double target_sample_ms) {
   RankEvents ev(g.size());
   for (int i = 0; i < std::max(opt.warmup, 1); ++i) enqueue();
   g.synchronize();
   constexpr int kProbe = 3;
-  const double probe = timed(g, ev, [&] {
+  const double probe = timed(g, ev, active_ranks, nullptr, [&] {
                          for (int i = 0; i < kProbe; ++i) enqueue();
                        }) / kProbe;
   GroupTiming t;
@@ -108,25 +114,24 @@ GroupTiming time_on_group(NcclGroup& g, const std::function<void()>& enqueue, co
   std::vector<cudaGraphExec_t> graphs;
   if (allow_graph) graphs = capture(g, enqueue, t.repeats);
   t.graph = !graphs.empty();
-  auto body = [&] {
-    if (t.graph) {
-      for (int r = 0; r < g.size(); ++r) {
-        AICONF_CUDA_CHECK(cudaSetDevice(r));
-        AICONF_CUDA_CHECK(cudaGraphLaunch(graphs[r], g.stream(r)));
-      }
-    } else {
-      for (int i = 0; i < t.repeats; ++i) enqueue();
-    }
+  std::function<void(int)> launch_graph;
+  if (t.graph)
+    launch_graph = [&](int r) {
+      AICONF_CUDA_CHECK(cudaSetDevice(r));
+      AICONF_CUDA_CHECK(cudaGraphLaunch(graphs[r], g.stream(r)));
+    };
+  auto eager = [&] {
+    for (int i = 0; i < t.repeats; ++i) enqueue();
   };
   collect::SampleSummary sum;
   Status s;
   try {
     if (t.graph) {  // one untimed replay: the first launch of a graph uploads it
-      body();
+      for (int r = 0; r < g.size(); ++r) launch_graph(r);
       g.synchronize();
     }
     s = collect::sample_until_stable(opt, [&](double* ms) {
-      *ms = timed(g, ev, body) / t.repeats;
+      *ms = timed(g, ev, active_ranks, launch_graph, eager) / t.repeats;
       return Status::ok();
     }, &sum);
   } catch (...) {

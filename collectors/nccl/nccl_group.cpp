@@ -146,7 +146,13 @@ void NcclGroup::enqueue(CommOp op, ncclDataType_t dtype, std::int64_t message_si
       case CommOp::all_reduce: res = ncclAllReduce(s, d, c.count, dtype, ncclSum, comms_[r], streams_[r]); break;
       case CommOp::all_gather: res = ncclAllGather(s, d, c.count, dtype, comms_[r], streams_[r]); break;
       case CommOp::reduce_scatter: res = ncclReduceScatter(s, d, c.count, dtype, ncclSum, comms_[r], streams_[r]); break;
-      case CommOp::alltoall: res = ncclAlltoAll(s, d, c.count, dtype, comms_[r], streams_[r]); break;
+      case CommOp::alltoall:  // grouped send/recv per peer (ncclAlltoAll exists only from NCCL 2.28)
+        for (int p = 0; p < n && res == ncclSuccess; ++p) {
+          const std::size_t off = p * c.count * elem;
+          res = ncclSend(static_cast<const char*>(s) + off, c.count, dtype, p, comms_[r], streams_[r]);
+          if (res == ncclSuccess) res = ncclRecv(static_cast<char*>(d) + off, c.count, dtype, p, comms_[r], streams_[r]);
+        }
+        break;
       case CommOp::p2p:
         if (r == 0) res = ncclSend(s, c.count, dtype, 1, comms_[r], streams_[r]);
         else if (r == 1) res = ncclRecv(d, c.count, dtype, 0, comms_[r], streams_[r]);

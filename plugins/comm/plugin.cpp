@@ -9,7 +9,8 @@ void register_comm(aiconf::Registrar& r) {
   using namespace aiconf::comm;
   register_comm_operations(r);
   register_comm_collectors(r);
-  // No mock layers yet: NCCL mock layers for 2 and 4 GPUs are later work (the collectors name them).
+  // No mock layers: a collective needs all its GPUs at once, which the single-GPU MockLayer cannot
+  // express; collectors/nccl (aiconf-collect-nccl) measures these tables from the collectors' sweeps.
 }
 }  // namespace
 
