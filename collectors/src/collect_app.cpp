@@ -177,7 +177,7 @@ int run_collection(const Registry& reg, const CollectOptions& opt, const ModelCo
     }
     TableRunRecord& rec = r->record();
     rec.rows_in_table = r->rows_on_disk();
-    RunRecord meta{opt.command_line(), run_opt.shard.str(), r->backend().device(), {rec}};
+    RunRecord meta{opt.command_line(), run_opt.shard.str(), r->backend().device(), l2_flush_name(run_opt.timing.flush), {rec}};
     if (Status s = update_collection_meta(r->directory(), meta); !s) {
       std::cerr << "aiconf-collect: error: " << s.message() << "\n";
       code = kExitFailed;

@@ -177,6 +177,7 @@ Status update_collection_meta(const std::string& dir, const RunRecord& run) {
                                                  {"git_commit", commit},
                                                  {"command_line", run.command_line},
                                                  {"shard", run.shard},
+                                                 {"l2_flush", run.l2_flush},
                                                  {"gpu", run.device.name},
                                                  {"pci_bus_id", run.device.pci_bus_id},
                                                  {"tables", std::move(run_tables)}});

@@ -34,6 +34,7 @@ struct RunRecord {
   std::string command_line;
   std::string shard;                ///< "i/n"
   DeviceInfo device;
+  std::string l2_flush;             ///< "read", "memset" or "none" (how samples were made cold)
   std::vector<TableRunRecord> tables;
 };
 

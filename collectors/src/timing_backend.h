@@ -36,6 +36,9 @@ enum class L2Flush {
   none,    ///< no flush: data of the previous sample may still be in L2
 };
 
+/// "read", "memset" or "none".
+inline const char* l2_flush_name(L2Flush f) { return f == L2Flush::read ? "read" : f == L2Flush::memset ? "memset" : "none"; }
+
 /// Timing switches from the command line.
 struct TimingOptions {
   SamplingOptions sampling;

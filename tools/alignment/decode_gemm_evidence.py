@@ -9,13 +9,13 @@ For each profiled decode module (gemm type, batch, heads) and each of its six GE
 and for the module: the time of those GEMM kernels inside the module (matched by kernel name: the
 module's per-name total minus nothing, since every GEMM kernel name there belongs to a GEMM, BMM kernels
 aside, which are reported separately).
-usage: decode_gemm_evidence.py <profile dir> <gemm_perf.txt> <out.md> [<out.json>]
+usage: decode_gemm_evidence.py <profile dir> <out.md> <out.json> LABEL=gemm_perf.txt [LABEL=gemm_perf.txt ...]
+       (one LABEL per way of timing the rows, e.g. read=..., memset=..., none=... for the L2 flush modes)
 """
 import csv
 import json
 import re
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 GEMM_NAME = re.compile(r"nvjet|splitKreduce|gemm|cutlass|xmma", re.I)
@@ -51,58 +51,62 @@ def module_gemms(h):
             ("indexer wk", 128, 7168), ("indexer weights_proj", 64, 7168), ("o_proj", 7168, h * 128)]
 
 
-def main():
-    prof, table, out_md = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
-    out_json = Path(sys.argv[4]) if len(sys.argv) > 4 else None
-    rows = gemm_rows(table)
-    report, md = [], []
-    md.append("| module | GEMM | gemm_perf row us | alone: kernels us | alone: range us | kernels |")
-    md.append("| --- | --- | --- | --- | --- | --- |")
-    summary = []
+def evidence(prof, rows):
+    """Per profiled module: its GEMM rows summed vs the same GEMM kernels inside the module."""
+    per_gemm, summary = [], []
     for mod in sorted(prof.glob("module_*.csv")):
         m = re.match(r"module_(\w+?)_b(\d+)_h(\d+)\.csv", mod.name)
         g, b, h = m.group(1), int(m.group(2)), int(m.group(3))
         mk, mrange = kernel_table(mod)
-        expected = defaultdict(float)  # per kernel name: sum over the GEMMs run alone
-        sum_row = sum_alone = sum_range = 0.0
+        expected = set()
+        sum_row = sum_alone = 0.0
+        complete = True
         for label, n, k in module_gemms(h):
             gd = "bfloat16" if n == 64 else g
             f = prof / f"gemm_{gd}_m{b}_n{n}_k{k}.csv"
-            if not f.exists():
-                continue
-            ak, arange = kernel_table(f)
-            alone = sum(ak.values())
             row = rows.get((gd, b, n, k))
-            for name, us in ak.items():
-                expected[name] += us
-            sum_alone += alone
-            sum_range += arange
-            sum_row += row or 0
-            md.append(f"| {g} b{b} h{h} | {label} ({gd} {b}x{n}x{k}) | {row:.1f} | {alone:.1f} | {arange:.1f} | "
-                      + ", ".join(f"{n_[:40]} {u:.1f}" for n_, u in ak.items()) + " |" if row else
-                      f"| {g} b{b} h{h} | {label} | - | {alone:.1f} | {arange:.1f} | |")
+            if not f.exists() or row is None:
+                complete = False
+                continue
+            ak, _ = kernel_table(f)
+            expected.update(ak)
+            sum_alone += sum(ak.values())
+            sum_row += row
+            per_gemm.append((f"{g} b{b} h{h}", f"{label} ({gd} {b}x{n}x{k})", row, sum(ak.values())))
+        if not complete:
+            continue  # no GEMM-alone profiles at this batch: the kernel names cannot be attributed
         in_module = sum(mk.get(name, 0.0) for name in expected)
-        quant = sum(us for name, us in mk.items() if QUANT_NAME.search(name))
-        other_gemm = sum(us for name, us in mk.items() if GEMM_NAME.search(name) and name not in expected)
-        kernels_total = sum(mk.values())
-        summary.append({
-            "gemm_type": g, "batch": b, "heads": h, "module_range_us": mrange, "module_kernels_us": kernels_total,
-            "gemm_rows_sum_us": sum_row, "gemms_alone_kernels_us": sum_alone, "gemms_alone_range_us": sum_range,
-            "gemm_kernels_in_module_us": in_module, "quantize_in_module_us": quant,
-            "other_gemm_kernels_in_module_us (BMMs)": other_gemm,
-            "row_excess_over_in_module_us": sum_row - in_module,
-            "row_excess_share_of_module": (sum_row - in_module) / mrange,
-        })
-    md2 = ["| module | module range us | GEMM rows (op sum) us | same GEMMs alone: kernels us | GEMM kernels inside the module us | row excess us | excess / module |",
-           "| --- | --- | --- | --- | --- | --- | --- |"]
-    for s in summary:
-        md2.append(f"| {s['gemm_type']} b{s['batch']} h{s['heads']} | {s['module_range_us']:.1f} | {s['gemm_rows_sum_us']:.1f} | "
-                   f"{s['gemms_alone_kernels_us']:.1f} | {s['gemm_kernels_in_module_us']:.1f} | {s['row_excess_over_in_module_us']:.1f} | "
-                   f"{100 * s['row_excess_share_of_module']:+.1f}% |")
-    out_md.write_text("\n".join(md2) + "\n\nPer GEMM:\n\n" + "\n".join(md) + "\n")
-    if out_json:
-        out_json.write_text(json.dumps(summary, indent=1) + "\n")
-    print("\n".join(md2))
+        summary.append({"gemm_type": g, "batch": b, "heads": h, "module_range_us": mrange,
+                        "module_kernels_us": sum(mk.values()), "gemm_rows_sum_us": sum_row,
+                        "gemms_alone_kernels_us": sum_alone, "gemm_kernels_in_module_us": in_module,
+                        "row_excess_us": sum_row - in_module, "row_excess_share_of_module": (sum_row - in_module) / mrange})
+    return summary, per_gemm
+
+
+def main():
+    prof, out_md, out_json = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    tables = dict(a.split("=", 1) for a in sys.argv[4:])
+    results = {label: evidence(prof, gemm_rows(path)) for label, path in tables.items()}
+    labels = list(tables)
+    md = ["| module (H100 decode, past 8192) | module range us | GEMM kernels inside the module us | "
+          + " | ".join(f"GEMM rows, {l}: us (excess / module)" for l in labels) + " |",
+          "| --- | --- | --- | " + " | ".join("---" for _ in labels) + " |"]
+    first = results[labels[0]][0]
+    for i, s in enumerate(first):
+        cells = []
+        for l in labels:
+            t = results[l][0][i]
+            cells.append(f"{t['gemm_rows_sum_us']:.1f} ({100 * t['row_excess_share_of_module']:+.1f}%)")
+        md.append(f"| {s['gemm_type']} b{s['batch']} h{s['heads']} | {s['module_range_us']:.1f} | "
+                  f"{s['gemm_kernels_in_module_us']:.1f} | " + " | ".join(cells) + " |")
+    md += ["", "Per GEMM (row us per timing; the GEMM's kernels run alone, back to back, us):", "",
+           "| module | GEMM | " + " | ".join(f"row, {l}" for l in labels) + " | alone |",
+           "| --- | --- | " + " | ".join("---" for _ in labels) + " | --- |"]
+    for j, (mod, gemm, _, alone) in enumerate(results[labels[0]][1]):
+        md.append(f"| {mod} | {gemm} | " + " | ".join(f"{results[l][1][j][2]:.1f}" for l in labels) + f" | {alone:.1f} |")
+    out_md.write_text("\n".join(md) + "\n")
+    out_json.write_text(json.dumps({l: results[l][0] for l in labels}, indent=1) + "\n")
+    print("\n".join(md[:len(first) + 2]))
 
 
 if __name__ == "__main__":
