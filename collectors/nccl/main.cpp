@@ -179,7 +179,10 @@ int run(const Options& opt) {
   if (!opt.check_only) {
     for (const auto& p : plans) {
       Table& t = tables[p.table];
-      if (t.appender) continue;
+      if (t.appender) {  // one table, several collectors (nccl_perf)
+        t.record.collector += "," + p.collector;
+        continue;
+      }
       t.header = collect::table_header(p);
       t.identity = collect::identity_columns(p);
       t.record.table = p.table;

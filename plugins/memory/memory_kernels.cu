@@ -1,5 +1,5 @@
-// Memory-bound kernels: one 16-byte vector (8 bf16) per thread and iteration, grid-stride, so
-// every load and store is a full 128-bit access; arithmetic in fp32.
+// Memory-bound kernels: 16-byte vectors (8 bf16) per access, several loads in flight per thread,
+// arithmetic in fp32.
 #include "memory_kernels.h"
 
 #include <aiconf/status.h>
@@ -51,13 +51,44 @@ void check_launch(const char* kernel) {
   if (e != cudaSuccess) throw Error(std::string(kernel) + " launch failed: " + cudaGetErrorString(e));
 }
 
-__global__ void embedding_kernel(const uint4* __restrict__ table, const std::int32_t* __restrict__ ids, uint4* __restrict__ out,
-                                 std::int64_t vecs, std::int64_t row_vecs) {
-  for (std::int64_t i = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x; i < vecs; i += std::int64_t(gridDim.x) * blockDim.x) {
-    const std::int64_t t = i / row_vecs, c = i - t * row_vecs;
-    out[i] = table[std::int64_t(ids[t]) * row_vecs + c];
+// Streaming kernels: each thread loads kUnroll independent 16-byte vectors (grid-stride apart)
+// before using any, so enough bytes are in flight to cover the memory latency. An Op gives
+// load(i) -> Loaded (its reads for vector i) and store(i, Loaded) (its math and write).
+constexpr int kUnroll = 4;
+
+template <class Op>
+__global__ void __launch_bounds__(kThreads) stream_kernel(Op op, std::int64_t vecs) {
+  const std::int64_t stride = std::int64_t(gridDim.x) * blockDim.x;
+  for (std::int64_t base = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x; base < vecs; base += stride * kUnroll) {
+    typename Op::Loaded v[kUnroll];
+#pragma unroll
+    for (int k = 0; k < kUnroll; ++k)
+      if (base + k * stride < vecs) v[k] = op.load(base + k * stride);
+#pragma unroll
+    for (int k = 0; k < kUnroll; ++k)
+      if (base + k * stride < vecs) op.store(base + k * stride, v[k]);
   }
 }
+
+template <class Op>
+void launch_stream(const Op& op, std::int64_t vecs, cudaStream_t stream, const char* name) {
+  const unsigned grid = static_cast<unsigned>(std::clamp<std::int64_t>((vecs + kThreads * kUnroll - 1) / (kThreads * kUnroll), 1, 1 << 20));
+  stream_kernel<<<grid, kThreads, 0, stream>>>(op, vecs);
+  check_launch(name);
+}
+
+struct EmbeddingOp {
+  using Loaded = uint4;
+  const uint4* table;
+  const std::int32_t* ids;
+  uint4* out;
+  std::int64_t row_vecs;
+  __device__ uint4 load(std::int64_t i) const {
+    const std::int64_t t = i / row_vecs;
+    return table[std::int64_t(ids[t]) * row_vecs + (i - t * row_vecs)];
+  }
+  __device__ void store(std::int64_t i, const uint4& v) const { out[i] = v; }
+};
 
 // One block per row; each thread keeps up to kCached vectors of the row in registers between the
 // sum of squares and the scaling, so the row is read from memory once.
@@ -104,17 +135,26 @@ __global__ void rms_norm_kernel(const uint4* __restrict__ x, const uint4* __rest
   }
 }
 
-__global__ void silu_mul_kernel(const uint4* __restrict__ in, uint4* __restrict__ out, std::int64_t vecs, std::int64_t row_vecs) {
-  for (std::int64_t i = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x; i < vecs; i += std::int64_t(gridDim.x) * blockDim.x) {
+struct SiluMulOp {
+  struct Loaded {
+    uint4 gate, up;
+  };
+  const uint4* in;  // [T, 2 * row_vecs]
+  uint4* out;
+  std::int64_t row_vecs;
+  __device__ Loaded load(std::int64_t i) const {
     const std::int64_t t = i / row_vecs, c = i - t * row_vecs;
+    return {in[t * 2 * row_vecs + c], in[t * 2 * row_vecs + row_vecs + c]};
+  }
+  __device__ void store(std::int64_t i, const Loaded& v) const {
     float g[8], u[8];
-    unpack_bf16x8(in[t * 2 * row_vecs + c], g);
-    unpack_bf16x8(in[t * 2 * row_vecs + row_vecs + c], u);
+    unpack_bf16x8(v.gate, g);
+    unpack_bf16x8(v.up, u);
 #pragma unroll
     for (int j = 0; j < 8; ++j) g[j] = g[j] / (1.f + __expf(-g[j])) * u[j];
     out[i] = pack_bf16x8(g);
   }
-}
+};
 
 // 16 threads (one half-warp) per 128-element group: 8 elements each, amax by shuffles. Threads
 // past the end still join the shuffles (full-warp masks) with zeros.
@@ -144,12 +184,18 @@ __global__ void quantize_kernel(const uint4* __restrict__ in, uint2* __restrict_
   }
 }
 
-__global__ void kv_write_kernel(const uint4* __restrict__ in, const std::int64_t* __restrict__ slots, void* __restrict__ cache,
-                                bool fp8, float inv_scale, std::int64_t vecs, std::int64_t row_vecs) {
-  for (std::int64_t i = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x; i < vecs; i += std::int64_t(gridDim.x) * blockDim.x) {
-    const std::int64_t t = i / row_vecs, c = i - t * row_vecs;
-    const std::int64_t dst = slots[t] * row_vecs + c;
-    const uint4 v = in[i];
+struct KvWriteOp {
+  using Loaded = uint4;
+  const uint4* in;
+  const std::int64_t* slots;
+  void* cache;
+  bool fp8;
+  float inv_scale;
+  std::int64_t row_vecs;
+  __device__ uint4 load(std::int64_t i) const { return in[i]; }
+  __device__ void store(std::int64_t i, const uint4& v) const {
+    const std::int64_t t = i / row_vecs;
+    const std::int64_t dst = slots[t] * row_vecs + (i - t * row_vecs);
     if (fp8) {
       float f[8];
       unpack_bf16x8(v, f);
@@ -160,18 +206,25 @@ __global__ void kv_write_kernel(const uint4* __restrict__ in, const std::int64_t
       static_cast<uint4*>(cache)[dst] = v;
     }
   }
-}
+};
 
-__global__ void add_kernel(const uint4* __restrict__ a, const uint4* __restrict__ b, uint4* __restrict__ out, std::int64_t vecs) {
-  for (std::int64_t i = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x; i < vecs; i += std::int64_t(gridDim.x) * blockDim.x) {
+struct AddOp {
+  struct Loaded {
+    uint4 a, b;
+  };
+  const uint4* a;
+  const uint4* b;
+  uint4* out;
+  __device__ Loaded load(std::int64_t i) const { return {a[i], b[i]}; }
+  __device__ void store(std::int64_t i, const Loaded& v) const {
     float x[8], y[8];
-    unpack_bf16x8(a[i], x);
-    unpack_bf16x8(b[i], y);
+    unpack_bf16x8(v.a, x);
+    unpack_bf16x8(v.b, y);
 #pragma unroll
     for (int j = 0; j < 8; ++j) x[j] += y[j];
     out[i] = pack_bf16x8(x);
   }
-}
+};
 
 template <class Word>
 __global__ void count_poison_kernel(const Word* __restrict__ data, std::int64_t n, unsigned long long* count) {
@@ -196,10 +249,9 @@ void launch_count_poison(const void* data, std::int64_t elements, int width, uns
 
 void launch_embedding(const std::uint16_t* table, const std::int32_t* ids, std::uint16_t* out, std::int64_t tokens,
                       std::int64_t hidden, cudaStream_t stream) {
-  const std::int64_t rv = hidden / 8, vecs = tokens * rv;
-  embedding_kernel<<<grid_for(vecs), kThreads, 0, stream>>>(reinterpret_cast<const uint4*>(table), ids,
-                                                            reinterpret_cast<uint4*>(out), vecs, rv);
-  check_launch("embedding_kernel");
+  const std::int64_t rv = hidden / 8;
+  launch_stream(EmbeddingOp{reinterpret_cast<const uint4*>(table), ids, reinterpret_cast<uint4*>(out), rv}, tokens * rv, stream,
+                "embedding");
 }
 
 void launch_rms_norm(const std::uint16_t* x, const std::uint16_t* w, std::uint16_t* out, std::int64_t tokens,
@@ -215,10 +267,8 @@ void launch_rms_norm(const std::uint16_t* x, const std::uint16_t* w, std::uint16
 }
 
 void launch_silu_mul(const std::uint16_t* in, std::uint16_t* out, std::int64_t tokens, std::int64_t hidden, cudaStream_t stream) {
-  const std::int64_t rv = hidden / 8, vecs = tokens * rv;
-  silu_mul_kernel<<<grid_for(vecs), kThreads, 0, stream>>>(reinterpret_cast<const uint4*>(in), reinterpret_cast<uint4*>(out),
-                                                           vecs, rv);
-  check_launch("silu_mul_kernel");
+  const std::int64_t rv = hidden / 8;
+  launch_stream(SiluMulOp{reinterpret_cast<const uint4*>(in), reinterpret_cast<uint4*>(out), rv}, tokens * rv, stream, "silu_mul");
 }
 
 void launch_quantize_fp8(const std::uint16_t* in, std::uint8_t* q, float* scales, std::int64_t tokens, std::int64_t hidden,
@@ -231,17 +281,14 @@ void launch_quantize_fp8(const std::uint16_t* in, std::uint8_t* q, float* scales
 
 void launch_kv_cache_write(const std::uint16_t* in, const std::int64_t* slots, void* cache, bool fp8, float scale,
                            std::int64_t tokens, std::int64_t hidden, cudaStream_t stream) {
-  const std::int64_t rv = hidden / 8, vecs = tokens * rv;
-  kv_write_kernel<<<grid_for(vecs), kThreads, 0, stream>>>(reinterpret_cast<const uint4*>(in), slots, cache, fp8, 1.f / scale,
-                                                           vecs, rv);
-  check_launch("kv_write_kernel");
+  const std::int64_t rv = hidden / 8;
+  launch_stream(KvWriteOp{reinterpret_cast<const uint4*>(in), slots, cache, fp8, 1.f / scale, rv}, tokens * rv, stream,
+                "kv_cache_write");
 }
 
 void launch_add(const std::uint16_t* a, const std::uint16_t* b, std::uint16_t* out, std::int64_t elements, cudaStream_t stream) {
-  const std::int64_t vecs = elements / 8;
-  add_kernel<<<grid_for(vecs), kThreads, 0, stream>>>(reinterpret_cast<const uint4*>(a), reinterpret_cast<const uint4*>(b),
-                                                      reinterpret_cast<uint4*>(out), vecs);
-  check_launch("add_kernel");
+  launch_stream(AddOp{reinterpret_cast<const uint4*>(a), reinterpret_cast<const uint4*>(b), reinterpret_cast<uint4*>(out)},
+                elements / 8, stream, "add");
 }
 
 }  // namespace aiconf::memory
