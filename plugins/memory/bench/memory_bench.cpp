@@ -1,0 +1,168 @@
+// aiconf_bench_memory: achieved memory bandwidth of the memory plugin's mock layers (loaded
+// through the plugin, as aiconf-collect does) at large shapes, against this GPU's own device-to-
+// device copy bandwidth measured first (2 x bytes / time of a 1 GiB cudaMemcpyAsync). Bytes per
+// case come from the operation's speed-of-light (memory_op_cost), so the fraction is the one the
+// perf database's speed-of-light assumes. Each case is self-checked first (CPU reference),
+// then its forward is captured in a CUDA graph and replayed; median of 20 replays, inputs far
+// larger than L2. Target: >= 70% of the copy bandwidth at these sizes.
+// usage: aiconf_bench_memory [--no-check] [tokens hidden]   Exit 77 without a GPU, 1 on a failed check.
+#include <aiconf/loader.h>
+#include <aiconf/registry.h>
+
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+using namespace aiconf;
+
+namespace {
+
+#define CHECK_CUDA(call)                                                                                  \
+  do {                                                                                                    \
+    cudaError_t e_ = (call);                                                                              \
+    if (e_ != cudaSuccess) {                                                                              \
+      std::fprintf(stderr, "%s failed at %s:%d: %s\n", #call, __FILE__, __LINE__, cudaGetErrorString(e_)); \
+      std::exit(1);                                                                                       \
+    }                                                                                                     \
+  } while (0)
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// Median ms of 20 replays of `enqueue` captured once in a graph.
+template <class F>
+double time_graph(cudaStream_t stream, F&& enqueue) {
+  for (int i = 0; i < 3; ++i) enqueue();
+  cudaGraph_t graph = nullptr;
+  cudaGraphExec_t exec = nullptr;
+  CHECK_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  enqueue();
+  CHECK_CUDA(cudaStreamEndCapture(stream, &graph));
+  CHECK_CUDA(cudaGraphInstantiate(&exec, graph, 0));
+  cudaEvent_t a, b;
+  CHECK_CUDA(cudaEventCreate(&a));
+  CHECK_CUDA(cudaEventCreate(&b));
+  CHECK_CUDA(cudaGraphLaunch(exec, stream));
+  std::vector<double> ms;
+  for (int i = 0; i < 20; ++i) {
+    CHECK_CUDA(cudaEventRecord(a, stream));
+    CHECK_CUDA(cudaGraphLaunch(exec, stream));
+    CHECK_CUDA(cudaEventRecord(b, stream));
+    CHECK_CUDA(cudaEventSynchronize(b));
+    float f = 0;
+    CHECK_CUDA(cudaEventElapsedTime(&f, a, b));
+    ms.push_back(f);
+  }
+  CHECK_CUDA(cudaEventDestroy(a));
+  CHECK_CUDA(cudaEventDestroy(b));
+  CHECK_CUDA(cudaGraphExecDestroy(exec));
+  CHECK_CUDA(cudaGraphDestroy(graph));
+  return median(ms);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int devices = 0;
+  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
+    std::printf("SKIP: no CUDA device\n");
+    return 77;
+  }
+  bool check = true;
+  std::int64_t tokens = 16384, hidden = 8192;
+  std::vector<std::string> pos;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--no-check") == 0) check = false;
+    else pos.push_back(argv[i]);
+  }
+  if (pos.size() == 2) tokens = std::stoll(pos[0]), hidden = std::stoll(pos[1]);
+  cudaDeviceProp prop{};
+  CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+  cudaStream_t stream;
+  CHECK_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+
+  // This GPU's copy bandwidth: read + write of 1 GiB.
+  const std::size_t copy_bytes = std::size_t(1) << 30;
+  void *src = nullptr, *dst = nullptr;
+  CHECK_CUDA(cudaMalloc(&src, copy_bytes));
+  CHECK_CUDA(cudaMalloc(&dst, copy_bytes));
+  CHECK_CUDA(cudaMemsetAsync(src, 1, copy_bytes, stream));
+  const double copy_ms = time_graph(stream, [&] { CHECK_CUDA(cudaMemcpyAsync(dst, src, copy_bytes, cudaMemcpyDeviceToDevice, stream)); });
+  const double copy_tbps = 2.0 * copy_bytes / (copy_ms * 1e-3) / 1e12;
+  CHECK_CUDA(cudaFree(src));
+  CHECK_CUDA(cudaFree(dst));
+  std::printf("device: %s; device copy %.3f TB/s (2 x 1 GiB in %.3f ms); shape num_tokens=%lld hidden_size=%lld\n", prop.name,
+              copy_tbps, copy_ms, static_cast<long long>(tokens), static_cast<long long>(hidden));
+
+  Registry reg;
+  LoadOptions lo;
+  lo.use_environment = false;
+  lo.plugin_dirs = {AICONF_BUILD_PLUGIN_DIR};
+  if (auto s = load_plugins(lo, &reg); !s) {
+    std::printf("FAIL: %s\n", s.message().c_str());
+    return 1;
+  }
+  struct Case {
+    const char* op;
+    const char* dtype;
+  };
+  int failures = 0;
+  std::printf("%-15s %-9s %12s %10s %9s %9s  %s\n", "op", "dtype", "MB moved", "ms", "TB/s", "of copy", "check");
+  for (const Case& c : {Case{"embedding", "bfloat16"}, Case{"rms_norm", "bfloat16"}, Case{"activation", "bfloat16"},
+                        Case{"quantize", "fp8"}, Case{"kv_cache_write", "bfloat16"}, Case{"kv_cache_write", "fp8"},
+                        Case{"elementwise", "bfloat16"}}) {
+    auto op = reg.operations.find(c.op);
+    auto factory = reg.mock_layers.find(c.op);
+    if (op == reg.operations.end() || factory == reg.mock_layers.end()) {
+      std::printf("FAIL %s: the memory plugin (with its CUDA mock layers) is not loaded from %s\n", c.op, AICONF_BUILD_PLUGIN_DIR);
+      return 1;
+    }
+    const Params key{{"num_tokens", tokens}, {"hidden_size", hidden}, {"dtype", std::string(c.dtype)}};
+    SolCost cost;
+    if (auto s = op->second.object->speed_of_light(key, &cost); !s) {
+      std::printf("FAIL %s: speed_of_light: %s\n", c.op, s.message().c_str());
+      return 1;
+    }
+    MockLayer* layer = nullptr;
+    if (auto s = factory->second.object->create(&layer); !s) {
+      std::printf("FAIL %s: create: %s\n", c.op, s.message().c_str());
+      return 1;
+    }
+    std::string verdict = "not checked";
+    Status s = layer->setup(key, stream);
+    if (s && check) {
+      CheckReport report;
+      s = layer->check(stream, &report);
+      if (s) {
+        verdict = report.passed ? "ok" : "FAILED: " + report.details;
+        if (!report.passed) ++failures;
+      }
+    }
+    if (!s) {
+      std::printf("FAIL %s %s: %s\n", c.op, c.dtype, s.message().c_str());
+      ++failures;
+      layer->release();
+      continue;
+    }
+    const double ms = time_graph(stream, [&] {
+      if (auto r = layer->run(stream); !r) {
+        std::fprintf(stderr, "run: %s\n", r.message().c_str());
+        std::exit(1);
+      }
+    });
+    const double tbps = cost.bytes / (ms * 1e-3) / 1e12;
+    std::printf("%-15s %-9s %12.1f %10.4f %9.3f %8.1f%%  %s\n", c.op, c.dtype, cost.bytes / 1e6, ms, tbps, 100 * tbps / copy_tbps,
+                verdict.c_str());
+    layer->teardown();
+    layer->release();
+  }
+  CHECK_CUDA(cudaStreamDestroy(stream));
+  return failures ? 1 : 0;
+}
