@@ -96,12 +96,18 @@ std::vector<Case> expand_cases(const collect::TablePlan& p, const std::vector<in
     const std::int64_t source = any ? g : largest;
     for (std::size_t i = 0; i < p.cases.size(); ++i) {
       if (p.cases[i].integer("num_gpus") != source) continue;
+      const std::int64_t size = std::stoll(p.keys[i][si]);
+      try {
+        case_counts(op, size, g);
+      } catch (const Error&) {
+        continue;  // does not split over g GPUs (e.g. 3): not measurable in nccl-tests' convention
+      }
       Case k;
       k.plan = &p;
       k.op = op;
       k.dtype = p.keys[i][di];
       k.gpus = g;
-      k.size = std::stoll(p.keys[i][si]);
+      k.size = size;
       k.keys = p.keys[i];
       k.keys[gi] = std::to_string(g);
       out.push_back(std::move(k));
@@ -202,6 +208,11 @@ int run(const Options& opt) {
   bool budget_hit = false;
   std::size_t measured = 0;
   std::vector<int> counts = opt.gpus;
+  int visible = 0;
+  AICONF_CUDA_CHECK(cudaGetDeviceCount(&visible));
+  for (int g : counts)
+    if (g > visible) std::cout << "skip num_gpus=" << g << ": only " << visible << " GPUs visible\n";
+  counts.erase(std::remove_if(counts.begin(), counts.end(), [&](int g) { return g < 1 || g > visible; }), counts.end());
   std::sort(counts.begin(), counts.end());
   counts.erase(std::unique(counts.begin(), counts.end()), counts.end());
   for (int g : counts) {
