@@ -59,6 +59,8 @@ double timed(NcclGroup& g, RankEvents& ev, int active, const std::function<void(
 }
 
 // One graph per rank holding `repeats` calls; empty when capture is refused (then eager).
+// Thread-local capture mode, as nccl-tests uses: NCCL may allocate (cudaMalloc) while captured
+// calls connect peers, which the global mode would forbid.
 std::vector<cudaGraphExec_t> capture(NcclGroup& g, const std::function<void()>& enqueue, int repeats) {
   const int n = g.size();
   std::vector<cudaGraph_t> graphs(n, nullptr);
@@ -67,7 +69,7 @@ std::vector<cudaGraphExec_t> capture(NcclGroup& g, const std::function<void()>& 
   int begun = 0;
   for (int r = 0; r < n && ok; ++r, ++begun) {
     cudaSetDevice(r);
-    ok = cudaStreamBeginCapture(g.stream(r), cudaStreamCaptureModeGlobal) == cudaSuccess;
+    ok = cudaStreamBeginCapture(g.stream(r), cudaStreamCaptureModeThreadLocal) == cudaSuccess;
   }
   if (ok) {
     try {
