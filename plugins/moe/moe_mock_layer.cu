@@ -68,6 +68,7 @@ constexpr float kActScale = 16.0f / kE4m3Max;
 class MoeLayer final : public MockLayerBase {
 public:
   MoeLayer() : MockLayerBase("aiconf_moe_cublaslt") {}
+  ~MoeLayer() override { free_buffers(); }  // side streams and events are not RAII members
 
 protected:
   void configure(const Params& key, cudaStream_t stream) override {
@@ -111,7 +112,21 @@ protected:
     static_s_.resize(8 * 4);  // [0] x scale, [4] act scale: both 16-byte aligned
     const float statics[8] = {kXScale, 0, 0, 0, kActScale, 0, 0, 0};
     AICONF_CUDA_CHECK(cudaMemcpyAsync(static_s_.get(), statics, sizeof statics, cudaMemcpyHostToDevice, stream));
-    workspace_.resize(GemmRunner::workspace_bytes());
+    // Lanes for the per-expert GEMMs: lane 0 is the caller's stream, lanes 1.. are side streams
+    // forked from it and joined back (events), which a graph capture records as parallel branches.
+    // Each lane has its own cuBLASLt workspace, since its GEMMs run beside the other lanes'.
+    const int lanes = static_cast<int>(std::min<std::int64_t>(s_.streams, std::max<std::int64_t>(le, 1)));
+    workspaces_.resize(lanes);
+    for (auto& w : workspaces_) w.resize(GemmRunner::workspace_bytes());
+    for (int i = 1; i < lanes; ++i) {
+      cudaStream_t side = nullptr;
+      AICONF_CUDA_CHECK(cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking));
+      side_.push_back(side);
+      cudaEvent_t ev = nullptr;
+      AICONF_CUDA_CHECK(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming));
+      joins_.push_back(ev);
+    }
+    if (lanes > 1) AICONF_CUDA_CHECK(cudaEventCreateWithFlags(&fork_, cudaEventDisableTiming));
 
     // Random operands (never zeros) with ranges that give unit-variance logits and gate/up.
     const std::uint64_t seed = 0x6d6f65ull ^ (std::uint64_t(t) << 32) ^ (std::uint64_t(h) << 16) ^ std::uint64_t(e);
@@ -168,6 +183,19 @@ protected:
         gemms_.push_back(g);
       }
     up_count_ = (gemms_.size() - 1) / 2;
+    // Experts to lanes, largest first onto the least loaded lane (LPT). Cost of an expert GEMM ~
+    // its tokens + 200: reading an expert's weights takes about as long as 200 tokens of its math
+    // on Hopper (bf16: 2 B per weight at ~3-4 TB/s against 2 FLOP per weight per token at ~600 TFLOP/s).
+    lane_.assign(gemms_.size(), 0);
+    std::vector<std::size_t> order(up_count_);
+    for (std::size_t i = 0; i < up_count_; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return gemms_[1 + a].m > gemms_[1 + b].m; });
+    std::vector<std::int64_t> load(workspaces_.size(), 0);
+    for (std::size_t i : order) {
+      const int l = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+      load[l] += gemms_[1 + i].m + 200;
+      lane_[1 + i] = lane_[1 + up_count_ + i] = l;  // the down GEMM of an expert goes where its gate/up went
+    }
     for (std::size_t i = 0; i < gemms_.size(); ++i)
       gemm_check(runner_.prepare(gemms_[i]), "cuBLASLt algorithm selection for GEMM " + std::to_string(i) + " (m=" +
                                                  std::to_string(gemms_[i].m) + " n=" + std::to_string(gemms_[i].n) +
@@ -178,31 +206,51 @@ protected:
   void enqueue(cudaStream_t stream) override {
     const bool block = s_.dtype == MoeDtype::kFp8Block;
     const std::int64_t il = s_.inter_local();
-    gemm_check(runner_.run(gemms_[0], workspace_.get(), stream), "router GEMM");
+    gemm_check(runner_.run(gemms_[0], workspaces_[0].get(), stream), "router GEMM");
     AICONF_CUDA_CHECK(launch_route(logits_.get(), s_.tokens, static_cast<int>(s_.experts), static_cast<int>(s_.topk), s_.sigmoid,
                                    forced_.get<std::int32_t>(), router_ids_.get<std::int32_t>(), router_w_.get<float>(),
                                    weights_.get<float>(), stream));
     AICONF_CUDA_CHECK(launch_permute(x_.get(), plan_.rows, s_.hidden, s_.dtype, perm_src_.get<std::int32_t>(),
                                      perm_seg_.get<std::int32_t>(), perm_ld_.get<std::int32_t>(), kXScale, xp_.get(),
                                      block ? xs_.get<float>() : nullptr, stream));
-    for (std::size_t i = 1; i <= up_count_; ++i) gemm_check(runner_.run(gemms_[i], workspace_.get(), stream), "gate/up GEMM");
+    run_experts(1, 1 + up_count_, "gate/up GEMM", stream);
     AICONF_CUDA_CHECK(launch_silu_mul(gu_.get(), plan_.rows, il, s_.dtype, perm_src_.get<std::int32_t>(),
                                       perm_seg_.get<std::int32_t>(), perm_ld_.get<std::int32_t>(), kActScale, act_.get(),
                                       block ? acts_.get<float>() : nullptr, stream));
-    for (std::size_t i = up_count_ + 1; i < gemms_.size(); ++i)
-      gemm_check(runner_.run(gemms_[i], workspace_.get(), stream), "down GEMM");
+    run_experts(1 + up_count_, gemms_.size(), "down GEMM", stream);
     AICONF_CUDA_CHECK(launch_combine(yp_.get(), slot_row_.get<std::int32_t>(), weights_.get<float>(), s_.tokens,
                                      static_cast<int>(s_.topk), s_.hidden, out_.get(), stream));
   }
 
   CheckReport verify(cudaStream_t stream) override;
 
+  // GEMMs [begin, end) on their lanes: fork the side streams from `stream`, launch, join back.
+  void run_experts(std::size_t begin, std::size_t end, const char* what, cudaStream_t stream) {
+    if (!side_.empty()) {
+      AICONF_CUDA_CHECK(cudaEventRecord(fork_, stream));
+      for (cudaStream_t side : side_) AICONF_CUDA_CHECK(cudaStreamWaitEvent(side, fork_, 0));
+    }
+    for (std::size_t i = begin; i < end; ++i) {
+      const int l = lane_[i];
+      gemm_check(runner_.run(gemms_[i], workspaces_[l].get(), l == 0 ? stream : side_[l - 1]), what);
+    }
+    for (std::size_t i = 0; i < side_.size(); ++i) {
+      AICONF_CUDA_CHECK(cudaEventRecord(joins_[i], side_[i]));
+      AICONF_CUDA_CHECK(cudaStreamWaitEvent(stream, joins_[i], 0));
+    }
+  }
+
   void free_buffers() noexcept override {
     for (DeviceBuffer* b : {&x_, &wr_, &logits_, &router_ids_, &router_w_, &weights_, &forced_, &perm_src_, &perm_seg_, &perm_ld_,
-                            &slot_row_, &xp_, &xs_, &gu_, &act_, &acts_, &yp_, &out_, &w13_, &w2_, &w13_s_, &w2_s_, &static_s_,
-                            &workspace_})
+                            &slot_row_, &xp_, &xs_, &gu_, &act_, &acts_, &yp_, &out_, &w13_, &w2_, &w13_s_, &w2_s_, &static_s_})
       b->release();
+    workspaces_.clear();
+    for (cudaStream_t side : side_) cudaStreamDestroy(side);  // errors ignored: nothing to do about them here
+    for (cudaEvent_t ev : joins_) cudaEventDestroy(ev);
+    if (fork_) cudaEventDestroy(fork_);
+    side_.clear(), joins_.clear(), fork_ = nullptr;
     gemms_.clear();
+    lane_.clear();
   }
 
 private:
@@ -213,9 +261,14 @@ private:
   RoutingPlan plan_;
   std::int64_t gh_ = 0, gi_ = 0, w13_sstride_ = 0, w2_sstride_ = 0;
   DeviceBuffer x_, wr_, logits_, router_ids_, router_w_, weights_, forced_, perm_src_, perm_seg_, perm_ld_, slot_row_;
-  DeviceBuffer xp_, xs_, gu_, act_, acts_, yp_, out_, w13_, w2_, w13_s_, w2_s_, static_s_, workspace_;
+  DeviceBuffer xp_, xs_, gu_, act_, acts_, yp_, out_, w13_, w2_, w13_s_, w2_s_, static_s_;
+  std::vector<DeviceBuffer> workspaces_;  // one cuBLASLt workspace per lane
+  std::vector<cudaStream_t> side_;        // lanes 1..: side streams
+  std::vector<cudaEvent_t> joins_;        // one per side stream: its work done
+  cudaEvent_t fork_ = nullptr;            // the caller's stream reached the expert GEMMs
   GemmRunner runner_;
   std::vector<GemmArgs> gemms_;  // [0] router, then up_count_ gate/up, then the down GEMMs
+  std::vector<int> lane_;        // lane of each GEMM
   std::size_t up_count_ = 0;
 };
 

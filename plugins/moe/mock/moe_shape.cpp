@@ -57,6 +57,10 @@ MoeShape MoeShape::from(const Params& key) {
   if (scoring != "softmax" && scoring != "sigmoid")
     throw Error("moe mock layer: key 'router_scoring' = '" + scoring + "': expected softmax or sigmoid");
   s.sigmoid = scoring == "sigmoid";
+  const std::int64_t streams = key.integer_or("moe_streams", kDefaultStreams);
+  if (streams < 1 || streams > 16)
+    throw Error("moe mock layer: key 'moe_streams' = " + std::to_string(streams) + ": expected 1..16");
+  s.streams = static_cast<int>(streams);
   return s;
 }
 

@@ -10,6 +10,9 @@
 
 namespace aiconf::moe {
 
+/// Default of MoeShape::streams (see there).
+inline constexpr int kDefaultStreams = 4;
+
 /// Precision of the expert GEMMs (moe_perf `moe_dtype`); the router GEMM is bf16 in all of them.
 enum class MoeDtype { kBf16, kFp8, kFp8Block };
 
@@ -25,6 +28,10 @@ struct MoeShape {
   std::string distribution;  ///< "balanced" or "power_law_<alpha>"
   double alpha = 0;          ///< power-law exponent; 0 when balanced
   bool sigmoid = false;      ///< router scores: softmax (Qwen3, Mixtral) or sigmoid (optional key router_scoring)
+  /// CUDA streams the per-expert GEMMs of one phase are spread over (optional key moe_streams,
+  /// 1..16, default kDefaultStreams): small-m expert GEMMs fill a fraction of the SMs each, so
+  /// independent experts run side by side, as one grouped GEMM launch would run them.
+  int streams = 0;
 
   std::int64_t local_experts() const { return experts / ep; }  ///< experts of this rank: global ids [0, local_experts())
   std::int64_t inter_local() const { return inter / tp; }      ///< expert width on this rank
