@@ -41,6 +41,7 @@ struct Shape {
   const char* kind;
   int batch, sq, prefix, heads, kv_heads, dqk, dv;
   int splits = 0;
+  fa::KernelVariant variant = fa::KernelVariant::kAuto;
 };
 
 struct Ceil {
@@ -77,6 +78,7 @@ void run(const Shape& s, const Ceil& ceil) {
     p.v_row_stride = s.dv, p.v_head_stride = int64_t(sk) * s.dv, p.v_batch_stride = p.v_head_stride * s.kv_heads;
     p.out = static_cast<__nv_bfloat16*>(out);
     p.num_splits = s.splits;
+    p.kernel_variant = s.variant;
     ps.push_back(p);
   }
   void* ws = nullptr;
@@ -158,6 +160,13 @@ int main() {
       {"gen", 128, 1, 8191, 32, 32, 128, 128},
       {"gen", 128, 1, 8191, 32, 8, 64, 64},
       {"gen", 64, 2, 8190, 64, 8, 128, 128},
+      // variant comparisons (same shapes as above, kernel forced)
+      {"ctx", 2, 8192, 0, 32, 8, 128, 128, 0, fa::KernelVariant::kBasic128x128},
+      {"ctx", 2, 8192, 0, 32, 8, 128, 128, 0, fa::KernelVariant::kSmall64x64},
+      {"ctx", 2, 8192, 0, 32, 8, 64, 64, 0, fa::KernelVariant::kBasic128x128},
+      {"ctx", 2, 8192, 0, 16, 16, 192, 128, 0, fa::KernelVariant::kSmall64x64},
+      {"gen", 1, 1, 131071, 8, 1, 128, 128, 64},
+      {"gen", 1, 1, 8191, 64, 8, 128, 128, 16},
   };
   for (const auto& s : shapes) run(s, ceil);
   return 0;

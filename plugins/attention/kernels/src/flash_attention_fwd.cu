@@ -28,7 +28,7 @@ namespace {
 
 using namespace aiconf::plugins::hopper;
 
-template <int Dqk, int Dv, int kWG, int kN>
+template <int Dqk, int Dv, int kWG, int kN, int kStages>
 struct Config {
   static constexpr int kM = 64 * kWG;
   static constexpr int kThreads = 128 * kWG;
@@ -36,7 +36,7 @@ struct Config {
   static constexpr int kKBytes = kN * Dqk * 2;
   static constexpr int kVBytes = kN * Dv * 2;
   static constexpr int kStageBytes = kKBytes + kVBytes;
-  static constexpr int kSmemBytes = kQBytes + 2 * kStageBytes + 1024;  // +1024: manual alignment
+  static constexpr int kSmemBytes = kQBytes + kStages * kStageBytes + 1024;  // +1024: manual alignment
   static_assert(kSmemBytes <= 232448, "exceeds 227 KB of shared memory");
   static_assert(Dqk % 64 == 0 && Dv % 64 == 0, "head dims are whole 128-byte swizzle blocks");
 };
@@ -121,40 +121,169 @@ __device__ __forceinline__ void wgmma_pv(float (&d)[N / 2], const uint32_t (&a)[
   else wgmma_m64n128k16_rs_tb(d, a, b);
 }
 
+/// Per-thread row state of the online softmax: this thread holds rows r and r + 8 of its
+/// warpgroup's 64 (index i = 0, 1), each spread over the 4 lanes of a quad.
+struct RowState {
+  float m[2] = {-INFINITY, -INFINITY};  // running max of the raw scores
+  float l[2] = {0.f, 0.f};              // running sum over this lane's columns
+  int limit[2];                         // last visible key (inclusive)
+};
+
+/// Masks tile `j` where needed, updates the running max/sum and replaces s by the unnormalized
+/// probabilities exp(scale (s - m)) (fp32). Returns through alpha the factor the accumulated O
+/// must be multiplied by.
+template <int kN>
+__device__ __forceinline__ void softmax_tile(float (&s)[kN / 2], int j, const Work& w, RowState& rs, int colq,
+                                             float scale_log2, float (&alpha)[2]) {
+  if (j >= w.tiles_unmasked) {
+#pragma unroll
+    for (int n8 = 0; n8 < kN / 8; ++n8)
+#pragma unroll
+      for (int i = 0; i < 2; ++i)
+#pragma unroll
+        for (int jj = 0; jj < 2; ++jj)
+          if (j * kN + n8 * 8 + colq + jj > rs.limit[i]) s[n8 * 4 + i * 2 + jj] = -INFINITY;
+  }
+  float mx[2] = {-INFINITY, -INFINITY};
+#pragma unroll
+  for (int n8 = 0; n8 < kN / 8; ++n8)
+#pragma unroll
+    for (int i = 0; i < 2; ++i) mx[i] = fmaxf(mx[i], fmaxf(s[n8 * 4 + i * 2], s[n8 * 4 + i * 2 + 1]));
+  float m_scaled[2];
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    mx[i] = fmaxf(mx[i], __shfl_xor_sync(0xffffffffu, mx[i], 1));
+    mx[i] = fmaxf(mx[i], __shfl_xor_sync(0xffffffffu, mx[i], 2));
+    const float m_new = fmaxf(rs.m[i], mx[i]);
+    // No visible key yet: keep the exponents finite (exp2(-inf) = 0, never -inf - -inf).
+    const float m_use = m_new == -INFINITY ? 0.f : m_new;
+    alpha[i] = fast_exp2((rs.m[i] - m_use) * scale_log2);
+    rs.m[i] = m_new;
+    m_scaled[i] = m_use * scale_log2;
+  }
+  float sum[2] = {0.f, 0.f};
+#pragma unroll
+  for (int n8 = 0; n8 < kN / 8; ++n8)
+#pragma unroll
+    for (int i = 0; i < 2; ++i)
+#pragma unroll
+      for (int jj = 0; jj < 2; ++jj) {
+        float& v = s[n8 * 4 + i * 2 + jj];
+        v = fast_exp2(fmaf(v, scale_log2, -m_scaled[i]));
+        sum[i] += v;
+      }
+#pragma unroll
+  for (int i = 0; i < 2; ++i) rs.l[i] = rs.l[i] * alpha[i] + sum[i];
+}
+
+/// Probabilities (fp32, S accumulator layout) -> bf16 A fragments of the P V wgmma: k-step kk
+/// covers keys [16 kk, 16 kk + 16) = accumulator column groups 2 kk and 2 kk + 1.
+template <int kN>
+__device__ __forceinline__ void pack_p(const float (&s)[kN / 2], uint32_t (&pf)[kN / 16][4]) {
+#pragma unroll
+  for (int n8 = 0; n8 < kN / 8; ++n8)
+#pragma unroll
+    for (int i = 0; i < 2; ++i) pf[n8 >> 1][(n8 & 1) * 2 + i] = pack_bf16x2(s[n8 * 4 + i * 2], s[n8 * 4 + i * 2 + 1]);
+}
+
+template <int Dv>
+__device__ __forceinline__ void scale_o(float (&o)[Dv / 2], const float (&alpha)[2]) {
+#pragma unroll
+  for (int n = 0; n < Dv / 8; ++n) {
+    o[n * 4 + 0] *= alpha[0];
+    o[n * 4 + 1] *= alpha[0];
+    o[n * 4 + 2] *= alpha[1];
+    o[n * 4 + 3] *= alpha[1];
+  }
+}
+
+/// S = Q K^T for this warpgroup's 64 rows and the kN keys of the tile at k_s.
+template <int Dqk, int kM, int kN>
+__device__ __forceinline__ void issue_qk(float (&s)[kN / 2], uint32_t q_s, uint32_t k_s, int wg) {
+#pragma unroll
+  for (int kk = 0; kk < Dqk / 16; ++kk) {
+    const uint32_t qoff = (kk >> 2) * (kM * 128) + wg * 8192 + (kk & 3) * 32;
+    const uint32_t koff = (kk >> 2) * (kN * 128) + (kk & 3) * 32;
+    wgmma_s<kN>(s, make_desc_sw128(q_s + qoff, 16, 1024), make_desc_sw128(k_s + koff, 16, 1024), kk > 0);
+  }
+}
+
+/// O += P V with V (kN keys) MN-major at v_s.
+template <int Dv, int kN>
+__device__ __forceinline__ void issue_pv(float (&o)[Dv / 2], const uint32_t (&pf)[kN / 16][4], uint32_t v_s) {
+#pragma unroll
+  for (int kk = 0; kk < kN / 16; ++kk) wgmma_pv<Dv>(o, pf[kk], make_desc_sw128(v_s + kk * 2048, kN * 128, 1024));
+}
+
+/// Normalizes and writes this thread's two rows: bf16 out (+ lse), or fp32 partials with split-KV.
+template <int Dv>
+__device__ __forceinline__ void write_rows(const FlashAttentionParams& p, const Work& w, int num_splits, RowState& rs,
+                                           const float (&o)[Dv / 2], int r_local, int lane, float* o_partial,
+                                           float* lse_partial) {
+  const int group = p.num_heads / p.num_kv_heads;
+  const int colq = (lane & 3) * 2;
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    float l = rs.l[i];
+    l += __shfl_xor_sync(0xffffffffu, l, 1);
+    l += __shfl_xor_sync(0xffffffffu, l, 2);
+    const int pr = w.row0 + r_local + 8 * i;
+    if (pr >= w.rows_total) continue;
+    const int t = pr / group, h = w.g * group + pr % group;
+    const float inv = l > 0.f ? 1.f / l : 0.f;
+    const float lse = l > 0.f ? rs.m[i] * p.sm_scale + logf(l) : -INFINITY;
+    const int64_t row = (static_cast<int64_t>(w.b) * p.seqlen_q + t) * p.num_heads + h;
+    if (num_splits == 1) {
+      __nv_bfloat16* dst = p.out + row * Dv + colq;
+#pragma unroll
+      for (int n = 0; n < Dv / 8; ++n)
+        *reinterpret_cast<uint32_t*>(dst + n * 8) = pack_bf16x2(o[n * 4 + 2 * i] * inv, o[n * 4 + 2 * i + 1] * inv);
+      if (p.lse != nullptr && (lane & 3) == 0) p.lse[row] = lse;
+    } else {
+      const int64_t part = static_cast<int64_t>(w.split) * p.batch * p.seqlen_q * p.num_heads + row;
+      float* dst = o_partial + part * Dv + colq;
+#pragma unroll
+      for (int n = 0; n < Dv / 8; ++n)
+        *reinterpret_cast<float2*>(dst + n * 8) = make_float2(o[n * 4 + 2 * i] * inv, o[n * 4 + 2 * i + 1] * inv);
+      if ((lane & 3) == 0) lse_partial[part] = lse;
+    }
+  }
+}
+
+template <int kM>
+__device__ __forceinline__ RowState init_rows(const FlashAttentionParams& p, const Work& w, int r_local) {
+  const int group = p.num_heads / p.num_kv_heads;
+  const int prefix = p.seqlen_k - p.seqlen_q;
+  RowState rs;
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    const int t = (w.row0 + r_local + 8 * i) / group;
+    rs.limit[i] = p.causal ? min(prefix + t, p.seqlen_k - 1) : p.seqlen_k - 1;
+  }
+  return rs;
+}
+
+/// Basic kernel: per tile, S -> softmax -> P V, each product waited for; K/V double-buffered.
 template <int Dqk, int Dv, int kWG, int kN>
 __global__ void __launch_bounds__(128 * kWG, kWG == 1 ? 2 : 1)
     fa_fwd_kernel(const FlashAttentionParams p, int num_splits, float* o_partial, float* lse_partial) {
-  using C = Config<Dqk, Dv, kWG, kN>;
+  using C = Config<Dqk, Dv, kWG, kN, 2>;
   constexpr int kM = C::kM, kThreads = C::kThreads;
   extern __shared__ uint8_t smem_raw[];
   uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t(1023));
   const uint32_t q_s = smem_u32(smem);
   const uint32_t stage0_s = q_s + C::kQBytes;  // stage s at stage0_s + s * kStageBytes
 
-  const int tid = threadIdx.x;
-  const int wg = tid >> 7;
-  const int wtid = tid & 127;
-  const int lane = tid & 31;
-  const int r_local = wg * 64 + (wtid >> 5) * 16 + (lane >> 2);  // rows r_local and r_local + 8
+  const int tid = threadIdx.x, wg = tid >> 7, lane = tid & 31;
+  const int r_local = wg * 64 + ((tid & 127) >> 5) * 16 + (lane >> 2);  // rows r_local and r_local + 8
   const int colq = (lane & 3) * 2;
-
   const Work w = decode_work<kM, kN>(p, num_splits);
-  const int group = p.num_heads / p.num_kv_heads;
-  const int prefix = p.seqlen_k - p.seqlen_q;
-  // Last visible key (inclusive) of this thread's two rows.
-  int limit[2];
-#pragma unroll
-  for (int i = 0; i < 2; ++i) {
-    const int t = (w.row0 + r_local + 8 * i) / group;
-    limit[i] = p.causal ? min(prefix + t, p.seqlen_k - 1) : p.seqlen_k - 1;
-  }
+  RowState rs = init_rows<kM>(p, w, r_local);
   const float scale_log2 = p.sm_scale * 1.4426950408889634f;
 
   float o[Dv / 2];
 #pragma unroll
   for (int i = 0; i < Dv / 2; ++i) o[i] = 0.f;
-  float m_run[2] = {-INFINITY, -INFINITY};
-  float l_run[2] = {0.f, 0.f};
 
   issue_q<Dqk, kM, kThreads>(p, w, q_s, tid);
   if (w.tile_begin < w.tile_end)
@@ -172,106 +301,102 @@ __global__ void __launch_bounds__(128 * kWG, kWG == 1 ? 2 : 1)
     }
     cp_async_commit();
 
-    // ---- S = Q K^T
     float s[kN / 2];
     wgmma_fence();
-#pragma unroll
-    for (int kk = 0; kk < Dqk / 16; ++kk) {
-      const uint32_t qoff = (kk >> 2) * (kM * 128) + wg * 8192 + (kk & 3) * 32;
-      const uint32_t koff = (kk >> 2) * (kN * 128) + (kk & 3) * 32;
-      wgmma_s<kN>(s, make_desc_sw128(q_s + qoff, 16, 1024), make_desc_sw128(k_s + koff, 16, 1024), kk > 0);
-    }
+    issue_qk<Dqk, kM, kN>(s, q_s, k_s, wg);
     wgmma_commit();
     wgmma_wait<0>();
-
-    // ---- causal / length mask (only on tiles some row cannot fully see)
-    if (j >= w.tiles_unmasked) {
-#pragma unroll
-      for (int n8 = 0; n8 < kN / 8; ++n8)
-#pragma unroll
-        for (int i = 0; i < 2; ++i)
-#pragma unroll
-          for (int jj = 0; jj < 2; ++jj) {
-            const int key = j * kN + n8 * 8 + colq + jj;
-            if (key > limit[i]) s[n8 * 4 + i * 2 + jj] = -INFINITY;
-          }
-    }
-
-    // ---- online softmax; a row is spread over the 4 lanes of a quad
-    float mx[2] = {-INFINITY, -INFINITY};
-#pragma unroll
-    for (int n8 = 0; n8 < kN / 8; ++n8)
-#pragma unroll
-      for (int i = 0; i < 2; ++i) mx[i] = fmaxf(mx[i], fmaxf(s[n8 * 4 + i * 2], s[n8 * 4 + i * 2 + 1]));
-    float alpha[2], m_scaled[2];
-#pragma unroll
-    for (int i = 0; i < 2; ++i) {
-      mx[i] = fmaxf(mx[i], __shfl_xor_sync(0xffffffffu, mx[i], 1));
-      mx[i] = fmaxf(mx[i], __shfl_xor_sync(0xffffffffu, mx[i], 2));
-      const float m_new = fmaxf(m_run[i], mx[i]);
-      // No visible key yet: keep the exponents finite (exp2(-inf) = 0, never -inf - -inf).
-      const float m_use = m_new == -INFINITY ? 0.f : m_new;
-      alpha[i] = fast_exp2((m_run[i] - m_use) * scale_log2);
-      m_run[i] = m_new;
-      l_run[i] *= alpha[i];
-      m_scaled[i] = m_use * scale_log2;
-    }
+    float alpha[2];
+    softmax_tile<kN>(s, j, w, rs, colq, scale_log2, alpha);
     uint32_t pf[kN / 16][4];
-#pragma unroll
-    for (int n8 = 0; n8 < kN / 8; ++n8)
-#pragma unroll
-      for (int i = 0; i < 2; ++i) {
-        const float p0 = fast_exp2(fmaf(s[n8 * 4 + i * 2], scale_log2, -m_scaled[i]));
-        const float p1 = fast_exp2(fmaf(s[n8 * 4 + i * 2 + 1], scale_log2, -m_scaled[i]));
-        const uint32_t packed = pack_bf16x2(p0, p1);
-        // Sum the rounded weights: the ones that multiply V.
-        l_run[i] += __uint_as_float(packed << 16) + __uint_as_float(packed & 0xFFFF0000u);
-        pf[n8 >> 1][(n8 & 1) * 2 + i] = packed;
-      }
-#pragma unroll
-    for (int n = 0; n < Dv / 8; ++n) {
-      o[n * 4 + 0] *= alpha[0];
-      o[n * 4 + 1] *= alpha[0];
-      o[n * 4 + 2] *= alpha[1];
-      o[n * 4 + 3] *= alpha[1];
-    }
-
-    // ---- O += P V
+    pack_p<kN>(s, pf);
+    scale_o<Dv>(o, alpha);
     wgmma_fence();
-#pragma unroll
-    for (int kk = 0; kk < kN / 16; ++kk)
-      wgmma_pv<Dv>(o, pf[kk], make_desc_sw128(v_s + kk * 2048, kN * 128, 1024));
+    issue_pv<Dv, kN>(o, pf, v_s);
     wgmma_commit();
     wgmma_wait<0>();
   }
   cp_async_wait_all();  // an empty split still loaded its query tile
+  write_rows<Dv>(p, w, num_splits, rs, o, r_local, lane, o_partial, lse_partial);
+}
 
-  // ---- epilogue
+/// Overlapped kernel (2 warpgroups, 128-key tiles, 3 K/V stages): while the tensor cores run
+/// O += P_j V_j, the warpgroup already has S_{j+1} = Q K_{j+1} issued ahead of it and computes the
+/// softmax of tile j+1 as soon as that product lands; O is rescaled once P_j V_j retires. The third
+/// stage lets tile j+2 load while tiles j (V) and j+1 (K) are in use.
+template <int Dqk, int Dv>
+__global__ void __launch_bounds__(256, 1)
+    fa_fwd_overlap_kernel(const FlashAttentionParams p, int num_splits, float* o_partial, float* lse_partial) {
+  constexpr int kN = 128, kStages = 3;
+  using C = Config<Dqk, Dv, 2, kN, kStages>;
+  constexpr int kM = C::kM, kThreads = C::kThreads;
+  extern __shared__ uint8_t smem_raw[];
+  uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t(1023));
+  const uint32_t q_s = smem_u32(smem);
+  const uint32_t stage0_s = q_s + C::kQBytes;
+
+  const int tid = threadIdx.x, wg = tid >> 7, lane = tid & 31;
+  const int r_local = wg * 64 + ((tid & 127) >> 5) * 16 + (lane >> 2);
+  const int colq = (lane & 3) * 2;
+  const Work w = decode_work<kM, kN>(p, num_splits);
+  RowState rs = init_rows<kM>(p, w, r_local);
+  const float scale_log2 = p.sm_scale * 1.4426950408889634f;
+  const int T = w.tile_end - w.tile_begin;
+  auto stage = [&](int it) { return stage0_s + (it % kStages) * C::kStageBytes; };
+
+  float o[Dv / 2];
 #pragma unroll
-  for (int i = 0; i < 2; ++i) {
-    l_run[i] += __shfl_xor_sync(0xffffffffu, l_run[i], 1);
-    l_run[i] += __shfl_xor_sync(0xffffffffu, l_run[i], 2);
-    const int pr = w.row0 + r_local + 8 * i;
-    if (pr >= w.rows_total) continue;
-    const int t = pr / group, h = w.g * group + pr % group;
-    const float inv = l_run[i] > 0.f ? 1.f / l_run[i] : 0.f;
-    const float lse = l_run[i] > 0.f ? m_run[i] * p.sm_scale + logf(l_run[i]) : -INFINITY;
-    const int64_t row = (static_cast<int64_t>(w.b) * p.seqlen_q + t) * p.num_heads + h;
-    if (num_splits == 1) {
-      __nv_bfloat16* dst = p.out + row * Dv + colq;
-#pragma unroll
-      for (int n = 0; n < Dv / 8; ++n)
-        *reinterpret_cast<uint32_t*>(dst + n * 8) = pack_bf16x2(o[n * 4 + 2 * i] * inv, o[n * 4 + 2 * i + 1] * inv);
-      if (p.lse != nullptr && (lane & 3) == 0) p.lse[row] = lse;
+  for (int i = 0; i < Dv / 2; ++i) o[i] = 0.f;
+  float s[kN / 2];
+  uint32_t pf[kN / 16][4];
+  float alpha[2];
+
+  issue_q<Dqk, kM, kThreads>(p, w, q_s, tid);
+  if (T > 0) issue_kv<Dqk, Dv, kN, kThreads>(p, w, w.tile_begin, stage(0), stage(0) + C::kKBytes, tid);
+  cp_async_commit();
+  if (T > 1) issue_kv<Dqk, Dv, kN, kThreads>(p, w, w.tile_begin + 1, stage(1), stage(1) + C::kKBytes, tid);
+  cp_async_commit();
+
+  if (T > 0) {
+    cp_async_wait<1>();  // Q and tile 0 (tile 1 may still be in flight)
+    fence_proxy_async();
+    __syncthreads();
+    wgmma_fence();
+    issue_qk<Dqk, kM, kN>(s, q_s, stage(0), wg);
+    wgmma_commit();
+    wgmma_wait<0>();
+    softmax_tile<kN>(s, w.tile_begin, w, rs, colq, scale_log2, alpha);
+    pack_p<kN>(s, pf);
+  }
+  for (int it = 0; it < T; ++it) {
+    const bool next = it + 1 < T;
+    if (next) {
+      cp_async_wait_all();  // tile it+1 in place
+      fence_proxy_async();
+      __syncthreads();  // and every warpgroup is past iteration it-1, so stage (it+2)%3 is free
+      if (it + 2 < T)
+        issue_kv<Dqk, Dv, kN, kThreads>(p, w, w.tile_begin + it + 2, stage(it + 2), stage(it + 2) + C::kKBytes, tid);
+      cp_async_commit();
+    }
+    wgmma_fence();
+    if (next) {
+      issue_qk<Dqk, kM, kN>(s, q_s, stage(it + 1), wg);
+      wgmma_commit();
+    }
+    issue_pv<Dv, kN>(o, pf, stage(it) + C::kKBytes);
+    wgmma_commit();
+    if (next) {
+      wgmma_wait<1>();  // S_{j+1} done (P_j V_j may still run)
+      softmax_tile<kN>(s, w.tile_begin + it + 1, w, rs, colq, scale_log2, alpha);
+      wgmma_wait<0>();  // P_j V_j done: O and the P registers are free
+      scale_o<Dv>(o, alpha);
+      pack_p<kN>(s, pf);
     } else {
-      const int64_t part = static_cast<int64_t>(w.split) * p.batch * p.seqlen_q * p.num_heads + row;
-      float* dst = o_partial + part * Dv + colq;
-#pragma unroll
-      for (int n = 0; n < Dv / 8; ++n)
-        *reinterpret_cast<float2*>(dst + n * 8) = make_float2(o[n * 4 + 2 * i] * inv, o[n * 4 + 2 * i + 1] * inv);
-      if ((lane & 3) == 0) lse_partial[part] = lse;
+      wgmma_wait<0>();
     }
   }
+  cp_async_wait_all();
+  write_rows<Dv>(p, w, num_splits, rs, o, r_local, lane, o_partial, lse_partial);
 }
 
 /// out = sum_s exp(lse_s - lse) o_s, lse = log sum_s exp(lse_s). One warp per output row.
@@ -306,35 +431,54 @@ __global__ void __launch_bounds__(128) fa_combine_kernel(const FlashAttentionPar
   if (p.lse != nullptr && lane == 0) p.lse[row] = denom > 0.f ? m + logf(denom) : -INFINITY;
 }
 
-template <int Dqk, int Dv, int kWG, int kN>
-cudaError_t launch_variant(const FlashAttentionParams& p, int num_splits, float* o_partial, float* lse_partial,
-                           cudaStream_t stream) {
-  using C = Config<Dqk, Dv, kWG, kN>;
-  auto kernel = fa_fwd_kernel<Dqk, Dv, kWG, kN>;
-  cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::kSmemBytes);
+/// Launches one forward kernel (and the combine kernel with split-KV).
+template <int kM, int kThreads, int kSmemBytes, class Kernel>
+cudaError_t launch_kernel(Kernel kernel, const FlashAttentionParams& p, int num_splits, float* o_partial,
+                          float* lse_partial, cudaStream_t stream) {
+  cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes);
   if (err != cudaSuccess) return err;
   const int rows = p.seqlen_q * (p.num_heads / p.num_kv_heads);
-  const int m_blocks = (rows + C::kM - 1) / C::kM;
+  const int m_blocks = (rows + kM - 1) / kM;
   const dim3 grid(static_cast<unsigned>(m_blocks * num_splits), static_cast<unsigned>(p.num_kv_heads),
                   static_cast<unsigned>(p.batch));
-  kernel<<<grid, C::kThreads, C::kSmemBytes, stream>>>(p, num_splits, o_partial, lse_partial);
+  kernel<<<grid, kThreads, kSmemBytes, stream>>>(p, num_splits, o_partial, lse_partial);
   err = cudaGetLastError();
   if (err != cudaSuccess || num_splits == 1) return err;
   const int64_t out_rows = static_cast<int64_t>(p.batch) * p.seqlen_q * p.num_heads;
-  fa_combine_kernel<Dv><<<static_cast<unsigned>((out_rows + 3) / 4), 128, 0, stream>>>(p, num_splits, o_partial,
-                                                                                        lse_partial);
+  const unsigned blocks = static_cast<unsigned>((out_rows + 3) / 4);
+  if (p.head_dim_v == 64) fa_combine_kernel<64><<<blocks, 128, 0, stream>>>(p, num_splits, o_partial, lse_partial);
+  else fa_combine_kernel<128><<<blocks, 128, 0, stream>>>(p, num_splits, o_partial, lse_partial);
   return cudaGetLastError();
 }
 
-/// Few packed rows (decode, short prefills): one warpgroup, 64-key tiles, two CTAs per SM.
-bool small_variant(const FlashAttentionParams& p) {
-  return static_cast<int64_t>(p.seqlen_q) * (p.num_heads / p.num_kv_heads) <= 64;
+/// The kernel variant for `p` (see FlashAttentionParams::kernel_variant).
+KernelVariant pick_variant(const FlashAttentionParams& p) {
+  if (p.kernel_variant != KernelVariant::kAuto) return p.kernel_variant;
+  // Few packed rows (decode, short prefills): one warpgroup, 64-key tiles, two CTAs per SM.
+  if (static_cast<int64_t>(p.seqlen_q) * (p.num_heads / p.num_kv_heads) <= 64) return KernelVariant::kSmall64x64;
+  // The overlapped kernel's 3 stages fit shared memory up to head_dim 128.
+  return p.head_dim_qk <= 128 ? KernelVariant::kOverlap128x128 : KernelVariant::kBasic128x128;
 }
 
 template <int Dqk, int Dv>
 cudaError_t launch_dims(const FlashAttentionParams& p, int s, float* op, float* lp, cudaStream_t stream) {
-  return small_variant(p) ? launch_variant<Dqk, Dv, 1, 64>(p, s, op, lp, stream)
-                          : launch_variant<Dqk, Dv, 2, 128>(p, s, op, lp, stream);
+  switch (pick_variant(p)) {
+    case KernelVariant::kSmall64x64: {
+      using C = Config<Dqk, Dv, 1, 64, 2>;
+      return launch_kernel<C::kM, C::kThreads, C::kSmemBytes>(fa_fwd_kernel<Dqk, Dv, 1, 64>, p, s, op, lp, stream);
+    }
+    case KernelVariant::kOverlap128x128:
+      if constexpr (Dqk <= 128) {
+        using C = Config<Dqk, Dv, 2, 128, 3>;
+        return launch_kernel<C::kM, C::kThreads, C::kSmemBytes>(fa_fwd_overlap_kernel<Dqk, Dv>, p, s, op, lp, stream);
+      } else {
+        return cudaErrorInvalidValue;  // refused by flash_attention_check
+      }
+    default: {
+      using C = Config<Dqk, Dv, 2, 128, 2>;
+      return launch_kernel<C::kM, C::kThreads, C::kSmemBytes>(fa_fwd_kernel<Dqk, Dv, 2, 128>, p, s, op, lp, stream);
+    }
+  }
 }
 
 size_t align256(size_t b) { return (b + 255) / 256 * 256; }
@@ -366,6 +510,8 @@ const char* flash_attention_check(const FlashAttentionParams& p) {
   if (p.k_row_stride < p.head_dim_qk) return "k_row_stride: expected >= head_dim_qk";
   if (p.v_row_stride < p.head_dim_v) return "v_row_stride: expected >= head_dim_v";
   if (p.num_splits < 0) return "num_splits: expected >= 0";
+  if (p.kernel_variant == KernelVariant::kOverlap128x128 && p.head_dim_qk > 128)
+    return "kernel_variant: the overlapped kernel needs head_dim_qk <= 128 (3 stages of K/V in shared memory)";
   return nullptr;
 }
 
@@ -377,7 +523,7 @@ int flash_attention_num_splits(const FlashAttentionParams& p) {
     if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess)
       sms = 132;
   }
-  const bool small = detail::small_variant(p);
+  const bool small = detail::pick_variant(p) == KernelVariant::kSmall64x64;
   const int kM = small ? 64 : 128, kN = small ? 64 : 128, per_sm = small ? 2 : 1;
   const int64_t rows = static_cast<int64_t>(p.seqlen_q) * (p.num_heads / std::max(p.num_kv_heads, 1));
   const int64_t ctas = static_cast<int64_t>(p.batch) * p.num_kv_heads * ((rows + kM - 1) / kM);
@@ -385,7 +531,8 @@ int flash_attention_num_splits(const FlashAttentionParams& p) {
   if (ctas <= 0 || ctas * 2 > slots) return 1;  // most of a wave already: splitting only adds work
   const int64_t tiles = (p.seqlen_k + kN - 1) / kN;
   // At least 2 key tiles per split, so each split's query load and fp32 partial pay for themselves.
-  const int64_t s = std::min<int64_t>(std::min<int64_t>((slots + ctas - 1) / ctas, std::max<int64_t>(tiles / 2, 1)), 64);
+  // Up to 128 splits: batch-1 decode with one kv head needs ~2 CTAs per SM from the split alone.
+  const int64_t s = std::min<int64_t>(std::min<int64_t>((slots + ctas - 1) / ctas, std::max<int64_t>(tiles / 2, 1)), 128);
   return static_cast<int>(std::max<int64_t>(s, 1));
 }
 
@@ -397,10 +544,13 @@ size_t flash_attention_workspace_bytes(const FlashAttentionParams& p) {
 }
 
 const char* flash_attention_variant(const FlashAttentionParams& p) {
-  const bool small = detail::small_variant(p);
-  if (p.head_dim_qk == 64) return small ? "fa_wgmma_d64_m64n64" : "fa_wgmma_d64_m128n128";
-  if (p.head_dim_qk == 128) return small ? "fa_wgmma_d128_m64n64" : "fa_wgmma_d128_m128n128";
-  return small ? "fa_wgmma_d192v128_m64n64" : "fa_wgmma_d192v128_m128n128";
+  const KernelVariant v = detail::pick_variant(p);
+  const int i = v == KernelVariant::kSmall64x64 ? 0 : v == KernelVariant::kBasic128x128 ? 1 : 2;
+  static const char* const names[3][3] = {
+      {"fa_wgmma_d64_m64n64", "fa_wgmma_d64_m128n128", "fa_wgmma_overlap_d64_m128n128"},
+      {"fa_wgmma_d128_m64n64", "fa_wgmma_d128_m128n128", "fa_wgmma_overlap_d128_m128n128"},
+      {"fa_wgmma_d192v128_m64n64", "fa_wgmma_d192v128_m128n128", "fa_wgmma_overlap_d192v128_m128n128"}};
+  return names[p.head_dim_qk == 64 ? 0 : p.head_dim_qk == 128 ? 1 : 2][i];
 }
 
 cudaError_t launch_flash_attention(const FlashAttentionParams& p, void* workspace, cudaStream_t stream) {

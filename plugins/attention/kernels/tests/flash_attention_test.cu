@@ -36,6 +36,7 @@ struct Case {
   bool causal = true;
   bool bshd = false;  // K/V as [batch, seqlen, kv_heads, d] instead of [batch, kv_heads, max_len, d]
   int splits = 0;
+  fa::KernelVariant variant = fa::KernelVariant::kAuto;
 };
 
 struct Dev {
@@ -88,6 +89,7 @@ bool run_case(const Case& c, std::mt19937& rng) {
   p.out = static_cast<__nv_bfloat16*>(o.p);
   p.lse = static_cast<float*>(lse.p);
   p.num_splits = c.splits;
+  p.kernel_variant = c.variant;
   if (const char* why = fa::flash_attention_check(p)) {
     std::printf("FAIL %-40s refused: %s\n", c.name.c_str(), why);
     return false;
@@ -172,6 +174,15 @@ int main() {
       {"gen b64 k2049 h64 gqa8 d128", 64, 1, 2049, 64, 8, 128, 128},
       {"gen b2 k16385 h8 gqa8 d128 split7", 2, 1, 16385, 8, 1, 128, 128, true, false, 7},
       {"gen b4 k700 gqa1 mla 192/128", 4, 1, 700, 4, 4, 192, 128},
+      // every variant on shapes it is not picked for by default
+      {"ctx b2 len77 gqa8 d128 [basic]", 2, 77, 77, 8, 1, 128, 128, true, false, 0, fa::KernelVariant::kBasic128x128},
+      {"ctx b3 q200 prefix133 d128 bshd [basic]", 3, 200, 333, 4, 4, 128, 128, true, true, 0, fa::KernelVariant::kBasic128x128},
+      {"ctx b1 len300 gqa8 d64 [small]", 1, 300, 300, 16, 2, 64, 64, true, false, 0, fa::KernelVariant::kSmall64x64},
+      {"ctx b1 len777 mla 192/128 [small]", 1, 777, 777, 2, 2, 192, 128, true, false, 0, fa::KernelVariant::kSmall64x64},
+      {"gen b9 k2049 h64 gqa8 d128 [overlap]", 9, 1, 2049, 64, 8, 128, 128, true, false, 0, fa::KernelVariant::kOverlap128x128},
+      {"ctx b1 len100 (1 tile) d128 [overlap]", 1, 100, 100, 2, 2, 128, 128},
+      {"ctx b1 len300 split7 (empty splits) d128", 1, 300, 300, 2, 2, 128, 128, true, false, 7},
+      {"ctx b2 q300 k555 noncausal d64 split3", 2, 300, 555, 4, 1, 64, 64, false, true, 3},
   };
   std::mt19937 rng(1234);
   int failures = 0;

@@ -23,6 +23,18 @@
 
 namespace aiconf::flash_attention {
 
+/// Kernel variants (all sm_90a wgmma). kAuto picks kSmall64x64 when seqlen_q * group <= 64 (decode),
+/// else kOverlap128x128 for head_dim_qk <= 128 and kBasic128x128 for 192.
+enum class KernelVariant : int {
+  kAuto = 0,
+  /// 1 warpgroup, 64 packed rows x 64-key tiles, K/V double-buffered, 2 CTAs per SM.
+  kSmall64x64 = 1,
+  /// 2 warpgroups, 128 rows x 128-key tiles, each product waited for, K/V double-buffered.
+  kBasic128x128 = 2,
+  /// 2 warpgroups, 128 x 128, 3 K/V stages; S of tile j+1 and its softmax overlap P V of tile j.
+  kOverlap128x128 = 3,
+};
+
 /// Dimensions, layouts and device pointers of one attention call.
 struct FlashAttentionParams {
   int batch = 0;         ///< sequences (all with the same seqlen_q and seqlen_k)
@@ -56,6 +68,8 @@ struct FlashAttentionParams {
   int num_splits = 0;
   /// Multiprocessor count for the split heuristic; 0 = query the current device.
   int num_sms = 0;
+  /// Kernel variant; kAuto unless comparing variants (tests, benchmarks).
+  KernelVariant kernel_variant = KernelVariant::kAuto;
 };
 
 /// nullptr if `p` is supported, else a message naming the field and what is expected.
