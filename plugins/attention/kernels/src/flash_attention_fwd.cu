@@ -188,6 +188,8 @@ __device__ __forceinline__ void pack_p(const float (&s)[kN / 2], uint32_t (&pf)[
 
 template <int Dv>
 __device__ __forceinline__ void scale_o(float (&o)[Dv / 2], const float (&alpha)[2]) {
+  // Once the running maxima settle, alpha is exactly 1 for whole warps: skip the multiplies.
+  if (!__any_sync(0xffffffffu, alpha[0] != 1.f || alpha[1] != 1.f)) return;
 #pragma unroll
   for (int n = 0; n < Dv / 8; ++n) {
     o[n * 4 + 0] *= alpha[0];
