@@ -69,7 +69,7 @@ Status load_system_spec(const std::string& path, SystemSpec* out) {
   static const std::set<std::string, std::less<>> known{
       "name", "gpu_name", "sm_version", "bf16_tflops", "fp8_tflops", "fp32_tflops", "hbm_tbps", "hbm_capacity_gib",
       "measured_bf16_tflops", "measured_fp8_tflops", "measured_hbm_tbps", "gpus_per_node", "nvlink_gbps",
-      "nvlink_latency_us", "pcie_gbps", "network_gbps", "network_latency_us", "kernel_launch_us",
+      "nvlink_latency_us", "pcie_gbps", "network_gbps", "network_latency_us", "kernel_launch_us", "row_overhead_us",
       "reserved_memory_gib", "empirical_efficiency", "sources", "notes"};
   for (const auto& kv : o)
     if (!known.count(kv.key()))
@@ -90,6 +90,7 @@ Status load_system_spec(const std::string& path, SystemSpec* out) {
                     r.number("network_gbps", &sp.network_gbps, false),
                     r.number("network_latency_us", &sp.network_latency_us, false),
                     r.number("kernel_launch_us", &sp.kernel_launch_us, false),
+                    r.number("row_overhead_us", &sp.row_overhead_us, false),
                     r.number("reserved_memory_gib", &reserved_gib, false)})
     if (!st) return st;
   sp.sm_version = static_cast<int>(sm);

@@ -163,3 +163,27 @@ TEST_CASE("sparse_mla: aiconfigurator's DSA module rows are told apart by archit
   REQUIRE(engine.query("dsa_context_module", k, &glm).is_ok());
   CHECK(glm.parts.size() == 12);
 }
+
+TEST_CASE("sparse_mla: a module summed from measured rows drops the per-row overhead of all parts but one") {
+  const std::string root = std::string(AICONF_SOURCE_DIR) + "/perfdb";
+  Registry reg;
+  load_real_plugins(reg, {"gemm", "dsa_indexer", "mla", "sparse_mla"});
+  std::shared_ptr<PerfDatabase> db;
+  REQUIRE(open_perf_database(root, "h100_sxm", &db).is_ok());
+  // An architecture the module table has never seen, so the module is summed from its op rows.
+  Params k = dsa_module_key(128, 64, 1, 8192);
+  k.set("architecture", std::string("AcmeDsaForCausalLM"));
+  SystemSpec plain = h200(), corrected = h200();
+  corrected.row_overhead_us = 2.5;
+  Latency a, b;
+  REQUIRE(QueryEngine(reg, db, plain, QueryMode::hybrid).query("dsa_generation_module", k, &a).is_ok());
+  REQUIRE(QueryEngine(reg, db, corrected, QueryMode::hybrid).query("dsa_generation_module", k, &b).is_ok());
+  int measured = 0;
+  for (const auto& [label, part] : a.parts)
+    measured += part.provenance == Provenance::exact || part.provenance == Provenance::interpolated ||
+                part.provenance == Provenance::extrapolated;
+  REQUIRE(measured >= 2);
+  CHECK(a.ms - b.ms == Approx((measured - 1) * 0.0025).epsilon(1e-9));
+  CHECK(contains(b.note, "row_overhead_us"));
+  CHECK_FALSE(contains(a.note, "row_overhead_us"));
+}

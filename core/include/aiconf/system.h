@@ -32,6 +32,11 @@ struct SystemSpec {
   double network_gbps = 0;       ///< GB/s per GPU, one direction, between nodes
   double network_latency_us = 0;
   double kernel_launch_us = 0;   ///< fixed cost added to every speed-of-light kernel estimate
+  /// Time a perf-table row carries beyond its kernels because it was timed alone (the graph launch
+  /// after the L2 flush, ramp-up and tail). Kernels of one layer run back to back, so a composed
+  /// operation that sums N measured parts subtracts it N-1 times. Measured per card (CUPTI: rows
+  /// vs the same kernels inside a module); 0 = no correction.
+  double row_overhead_us = 0;
   double reserved_memory_bytes = 0;  ///< runtime + communication buffers kept off the KV cache
   /// Empirical efficiency (achieved / speed-of-light) per op class, for the `empirical` mode.
   std::map<std::string, double, std::less<>> empirical_efficiency;

@@ -9,6 +9,7 @@
 #include <aiconf_plugins/formula_operation.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,6 +62,11 @@ inline SolCost sum_sol(const std::vector<Part>& parts) {
 /// Worse of two provenances (the enum lists best first).
 inline Provenance worst(Provenance a, Provenance b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
 
+/// Whether a latency came from measured rows (which carry the per-row timing overhead).
+inline bool is_measured(Provenance p) {
+  return p == Provenance::exact || p == Provenance::interpolated || p == Provenance::extrapolated;
+}
+
 /// A measured-table operation that falls back to the sum of its parts.
 class ComposedOperation : public OperationBase {
 public:
@@ -76,9 +82,7 @@ protected:
   Status compute(const Params& key, const QueryContext& ctx, Latency* out) const override {
     Latency table;
     Status looked = ctx.lookup(*this, key, &table);
-    const bool measured = looked.is_ok() && (table.provenance == Provenance::exact ||
-                                             table.provenance == Provenance::interpolated ||
-                                             table.provenance == Provenance::extrapolated);
+    const bool measured = looked.is_ok() && is_measured(table.provenance);
     if (measured) {
       *out = std::move(table);
       return Status::ok();
@@ -87,6 +91,7 @@ protected:
     // own table, is closer to the truth than the module's own speed-of-light.
     Latency sum;
     sum.provenance = Provenance::exact;
+    double launched = 0, largest = 0;  // measured part launches; the largest part's latency
     for (Part& p : parts(key, &ctx)) {
       if (!ctx.has_operation(p.op))
         throw Error(std::string(name()) + ": part '" + p.label + "' needs operation '" + p.op + "' from plugin '" + p.plugin +
@@ -95,6 +100,8 @@ protected:
       Status s = ctx.query(p.op, p.key, &part);
       if (!s) throw Error(std::string(name()) + ": part '" + p.label + "' (" + p.op + " " + p.key.str() + "): " + s.message());
       sum.ms += p.count * part.ms;
+      largest = std::max(largest, part.ms);
+      if (is_measured(part.provenance)) launched += p.count;
       sum.provenance = worst(sum.provenance, part.provenance);
       const std::string label = p.count == 1 ? p.label : p.label + " x" + std::to_string(static_cast<long long>(p.count));
       sum.parts.emplace_back(label, std::move(part));
@@ -102,6 +109,19 @@ protected:
     sum.note = std::string("summed from ") + std::to_string(sum.parts.size()) + " parts: " +
                (looked.is_ok() ? "the module table gave only " + std::string(to_string(table.provenance))
                                : "no measured module row (" + looked.message() + ")");
+    // Each measured part was timed alone and carries the card's per-row overhead; inside the module
+    // the kernels run back to back, so all but one of those overheads go (never below the largest part).
+    const double overhead_ms = ctx.system().row_overhead_us * 1e-3;
+    if (overhead_ms > 0 && launched > 1) {
+      const double cut = std::min((launched - 1) * overhead_ms, sum.ms - largest);
+      if (cut > 0) {
+        sum.ms -= cut;
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "; minus %.0f x %.2f us per-row overhead (system row_overhead_us)", launched - 1,
+                      ctx.system().row_overhead_us);
+        sum.note += buf;
+      }
+    }
     *out = std::move(sum);
     return Status::ok();
   }
