@@ -162,10 +162,15 @@ int main() {
       {"gen", 64, 2, 8190, 64, 8, 128, 128},
       // variant comparisons (same shapes as above, kernel forced)
       {"ctx", 2, 8192, 0, 32, 8, 128, 128, 0, fa::KernelVariant::kBasic128x128},
+      {"ctx", 2, 8192, 0, 32, 8, 128, 128, 0, fa::KernelVariant::kOverlapFp32P128x128},
       {"ctx", 2, 8192, 0, 32, 8, 128, 128, 0, fa::KernelVariant::kSmall64x64},
+      {"ctx", 1, 16384, 0, 32, 8, 128, 128, 0, fa::KernelVariant::kBasic128x128},
+      {"ctx", 1, 16384, 0, 32, 8, 128, 128, 0, fa::KernelVariant::kOverlapFp32P128x128},
       {"ctx", 2, 8192, 0, 32, 8, 64, 64, 0, fa::KernelVariant::kBasic128x128},
+      {"ctx", 2, 8192, 0, 32, 8, 64, 64, 0, fa::KernelVariant::kOverlapFp32P128x128},
       {"ctx", 2, 8192, 0, 16, 16, 192, 128, 0, fa::KernelVariant::kSmall64x64},
       {"gen", 1, 1, 131071, 8, 1, 128, 128, 64},
+      {"gen", 1, 1, 131071, 8, 1, 128, 128, 256},
       {"gen", 1, 1, 8191, 64, 8, 128, 128, 16},
   };
   for (const auto& s : shapes) run(s, ceil);

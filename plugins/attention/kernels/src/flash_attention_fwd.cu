@@ -176,6 +176,51 @@ __device__ __forceinline__ void softmax_tile(float (&s)[kN / 2], int j, const Wo
   for (int i = 0; i < 2; ++i) rs.l[i] = rs.l[i] * alpha[i] + sum[i];
 }
 
+/// softmax_tile fused with the bf16 packing: masks tile j, updates the running max/sum and writes
+/// the probabilities straight into the A fragments of the P V wgmma (k-step kk = keys
+/// [16 kk, 16 kk + 16) = accumulator column groups 2 kk and 2 kk + 1), so S dies as P is formed.
+template <int kN>
+__device__ __forceinline__ void softmax_tile_to_p(float (&s)[kN / 2], int j, const Work& w, RowState& rs, int colq,
+                                                  float scale_log2, float (&alpha)[2], uint32_t (&pf)[kN / 16][4]) {
+  if (j >= w.tiles_unmasked) {
+#pragma unroll
+    for (int n8 = 0; n8 < kN / 8; ++n8)
+#pragma unroll
+      for (int i = 0; i < 2; ++i)
+#pragma unroll
+        for (int jj = 0; jj < 2; ++jj)
+          if (j * kN + n8 * 8 + colq + jj > rs.limit[i]) s[n8 * 4 + i * 2 + jj] = -INFINITY;
+  }
+  float mx[2] = {-INFINITY, -INFINITY};
+#pragma unroll
+  for (int n8 = 0; n8 < kN / 8; ++n8)
+#pragma unroll
+    for (int i = 0; i < 2; ++i) mx[i] = fmaxf(mx[i], fmaxf(s[n8 * 4 + i * 2], s[n8 * 4 + i * 2 + 1]));
+  float m_scaled[2];
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    mx[i] = fmaxf(mx[i], __shfl_xor_sync(0xffffffffu, mx[i], 1));
+    mx[i] = fmaxf(mx[i], __shfl_xor_sync(0xffffffffu, mx[i], 2));
+    const float m_new = fmaxf(rs.m[i], mx[i]);
+    const float m_use = m_new == -INFINITY ? 0.f : m_new;
+    alpha[i] = fast_exp2((rs.m[i] - m_use) * scale_log2);
+    rs.m[i] = m_new;
+    m_scaled[i] = m_use * scale_log2;
+  }
+  float sum[2] = {0.f, 0.f};
+#pragma unroll
+  for (int n8 = 0; n8 < kN / 8; ++n8)
+#pragma unroll
+    for (int i = 0; i < 2; ++i) {
+      const float p0 = fast_exp2(fmaf(s[n8 * 4 + i * 2], scale_log2, -m_scaled[i]));
+      const float p1 = fast_exp2(fmaf(s[n8 * 4 + i * 2 + 1], scale_log2, -m_scaled[i]));
+      sum[i] += p0 + p1;
+      pf[n8 >> 1][(n8 & 1) * 2 + i] = pack_bf16x2(p0, p1);
+    }
+#pragma unroll
+  for (int i = 0; i < 2; ++i) rs.l[i] = rs.l[i] * alpha[i] + sum[i];
+}
+
 /// Probabilities (fp32, S accumulator layout) -> bf16 A fragments of the P V wgmma: k-step kk
 /// covers keys [16 kk, 16 kk + 16) = accumulator column groups 2 kk and 2 kk + 1.
 template <int kN>
@@ -309,9 +354,8 @@ __global__ void __launch_bounds__(128 * kWG, kWG == 1 ? 2 : 1)
     wgmma_commit();
     wgmma_wait<0>();
     float alpha[2];
-    softmax_tile<kN>(s, j, w, rs, colq, scale_log2, alpha);
     uint32_t pf[kN / 16][4];
-    pack_p<kN>(s, pf);
+    softmax_tile_to_p<kN>(s, j, w, rs, colq, scale_log2, alpha, pf);
     scale_o<Dv>(o, alpha);
     wgmma_fence();
     issue_pv<Dv, kN>(o, pf, v_s);
@@ -326,7 +370,9 @@ __global__ void __launch_bounds__(128 * kWG, kWG == 1 ? 2 : 1)
 /// O += P_j V_j, the warpgroup already has S_{j+1} = Q K_{j+1} issued ahead of it and computes the
 /// softmax of tile j+1 as soon as that product lands; O is rescaled once P_j V_j retires. The third
 /// stage lets tile j+2 load while tiles j (V) and j+1 (K) are in use.
-template <int Dqk, int Dv>
+/// kFusedP: the softmax of tile j+1 writes bf16 P into a second fragment set (S dies as P forms)
+/// instead of keeping fp32 probabilities until P_j V_j retires.
+template <int Dqk, int Dv, bool kFusedP>
 __global__ void __launch_bounds__(256, 1)
     fa_fwd_overlap_kernel(const FlashAttentionParams p, int num_splits, float* o_partial, float* lse_partial) {
   constexpr int kN = 128, kStages = 3;
@@ -367,8 +413,7 @@ __global__ void __launch_bounds__(256, 1)
     issue_qk<Dqk, kM, kN>(s, q_s, stage(0), wg);
     wgmma_commit();
     wgmma_wait<0>();
-    softmax_tile<kN>(s, w.tile_begin, w, rs, colq, scale_log2, alpha);
-    pack_p<kN>(s, pf);
+    softmax_tile_to_p<kN>(s, w.tile_begin, w, rs, colq, scale_log2, alpha, pf);
   }
   for (int it = 0; it < T; ++it) {
     const bool next = it + 1 < T;
@@ -389,10 +434,21 @@ __global__ void __launch_bounds__(256, 1)
     wgmma_commit();
     if (next) {
       wgmma_wait<1>();  // S_{j+1} done (P_j V_j may still run)
-      softmax_tile<kN>(s, w.tile_begin + it + 1, w, rs, colq, scale_log2, alpha);
-      wgmma_wait<0>();  // P_j V_j done: O and the P registers are free
-      scale_o<Dv>(o, alpha);
-      pack_p<kN>(s, pf);
+      if constexpr (kFusedP) {
+        uint32_t pf_next[kN / 16][4];
+        softmax_tile_to_p<kN>(s, w.tile_begin + it + 1, w, rs, colq, scale_log2, alpha, pf_next);
+        wgmma_wait<0>();  // P_j V_j done: O and the P registers are free
+        scale_o<Dv>(o, alpha);
+#pragma unroll
+        for (int kk = 0; kk < kN / 16; ++kk)
+#pragma unroll
+          for (int r = 0; r < 4; ++r) pf[kk][r] = pf_next[kk][r];
+      } else {
+        softmax_tile<kN>(s, w.tile_begin + it + 1, w, rs, colq, scale_log2, alpha);
+        wgmma_wait<0>();  // P_j V_j done: O and the P registers are free
+        scale_o<Dv>(o, alpha);
+        pack_p<kN>(s, pf);
+      }
     } else {
       wgmma_wait<0>();
     }
@@ -470,9 +526,12 @@ cudaError_t launch_dims(const FlashAttentionParams& p, int s, float* op, float* 
       return launch_kernel<C::kM, C::kThreads, C::kSmemBytes>(fa_fwd_kernel<Dqk, Dv, 1, 64>, p, s, op, lp, stream);
     }
     case KernelVariant::kOverlap128x128:
+    case KernelVariant::kOverlapFp32P128x128:
       if constexpr (Dqk <= 128) {
         using C = Config<Dqk, Dv, 2, 128, 3>;
-        return launch_kernel<C::kM, C::kThreads, C::kSmemBytes>(fa_fwd_overlap_kernel<Dqk, Dv>, p, s, op, lp, stream);
+        return pick_variant(p) == KernelVariant::kOverlap128x128
+                   ? launch_kernel<C::kM, C::kThreads, C::kSmemBytes>(fa_fwd_overlap_kernel<Dqk, Dv, true>, p, s, op, lp, stream)
+                   : launch_kernel<C::kM, C::kThreads, C::kSmemBytes>(fa_fwd_overlap_kernel<Dqk, Dv, false>, p, s, op, lp, stream);
       } else {
         return cudaErrorInvalidValue;  // refused by flash_attention_check
       }
@@ -512,7 +571,8 @@ const char* flash_attention_check(const FlashAttentionParams& p) {
   if (p.k_row_stride < p.head_dim_qk) return "k_row_stride: expected >= head_dim_qk";
   if (p.v_row_stride < p.head_dim_v) return "v_row_stride: expected >= head_dim_v";
   if (p.num_splits < 0) return "num_splits: expected >= 0";
-  if (p.kernel_variant == KernelVariant::kOverlap128x128 && p.head_dim_qk > 128)
+  if ((p.kernel_variant == KernelVariant::kOverlap128x128 || p.kernel_variant == KernelVariant::kOverlapFp32P128x128) &&
+      p.head_dim_qk > 128)
     return "kernel_variant: the overlapped kernel needs head_dim_qk <= 128 (3 stages of K/V in shared memory)";
   return nullptr;
 }
@@ -547,11 +607,12 @@ size_t flash_attention_workspace_bytes(const FlashAttentionParams& p) {
 
 const char* flash_attention_variant(const FlashAttentionParams& p) {
   const KernelVariant v = detail::pick_variant(p);
-  const int i = v == KernelVariant::kSmall64x64 ? 0 : v == KernelVariant::kBasic128x128 ? 1 : 2;
-  static const char* const names[3][3] = {
-      {"fa_wgmma_d64_m64n64", "fa_wgmma_d64_m128n128", "fa_wgmma_overlap_d64_m128n128"},
-      {"fa_wgmma_d128_m64n64", "fa_wgmma_d128_m128n128", "fa_wgmma_overlap_d128_m128n128"},
-      {"fa_wgmma_d192v128_m64n64", "fa_wgmma_d192v128_m128n128", "fa_wgmma_overlap_d192v128_m128n128"}};
+  const int i = v == KernelVariant::kSmall64x64 ? 0 : v == KernelVariant::kBasic128x128 ? 1 : v == KernelVariant::kOverlap128x128 ? 2 : 3;
+  static const char* const names[3][4] = {
+      {"fa_wgmma_d64_m64n64", "fa_wgmma_d64_m128n128", "fa_wgmma_overlap_d64_m128n128", "fa_wgmma_overlap_fp32p_d64_m128n128"},
+      {"fa_wgmma_d128_m64n64", "fa_wgmma_d128_m128n128", "fa_wgmma_overlap_d128_m128n128", "fa_wgmma_overlap_fp32p_d128_m128n128"},
+      {"fa_wgmma_d192v128_m64n64", "fa_wgmma_d192v128_m128n128", "fa_wgmma_overlap_d192v128_m128n128",
+       "fa_wgmma_overlap_fp32p_d192v128_m128n128"}};
   return names[p.head_dim_qk == 64 ? 0 : p.head_dim_qk == 128 ? 1 : 2][i];
 }
 

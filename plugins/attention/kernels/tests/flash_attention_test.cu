@@ -181,6 +181,10 @@ int main() {
       {"ctx b1 len777 mla 192/128 [small]", 1, 777, 777, 2, 2, 192, 128, true, false, 0, fa::KernelVariant::kSmall64x64},
       {"gen b9 k2049 h64 gqa8 d128 [overlap]", 9, 1, 2049, 64, 8, 128, 128, true, false, 0, fa::KernelVariant::kOverlap128x128},
       {"ctx b1 len100 (1 tile) d128 [overlap]", 1, 100, 100, 2, 2, 128, 128},
+      {"ctx b2 q500 prefix77 gqa4 d128 [overlap fp32 P]", 2, 500, 577, 8, 2, 128, 128, true, false, 0,
+       fa::KernelVariant::kOverlapFp32P128x128},
+      {"ctx b1 len999 gqa2 d64 [overlap fp32 P]", 1, 999, 999, 4, 2, 64, 64, true, true, 0,
+       fa::KernelVariant::kOverlapFp32P128x128},
       {"ctx b1 len300 split7 (empty splits) d128", 1, 300, 300, 2, 2, 128, 128, true, false, 7},
       {"ctx b2 q300 k555 noncausal d64 split3", 2, 300, 555, 4, 1, 64, 64, false, true, 3},
   };

@@ -31,8 +31,12 @@ enum class KernelVariant : int {
   kSmall64x64 = 1,
   /// 2 warpgroups, 128 rows x 128-key tiles, each product waited for, K/V double-buffered.
   kBasic128x128 = 2,
-  /// 2 warpgroups, 128 x 128, 3 K/V stages; S of tile j+1 and its softmax overlap P V of tile j.
+  /// 2 warpgroups, 128 x 128, 3 K/V stages; S of tile j+1 and its softmax overlap P V of tile j
+  /// (softmax writes bf16 P into a second register set). head_dim_qk <= 128.
   kOverlap128x128 = 3,
+  /// As kOverlap128x128, but the probabilities wait in fp32 until P V of tile j retires (kept for
+  /// comparison).
+  kOverlapFp32P128x128 = 4,
 };
 
 /// Dimensions, layouts and device pointers of one attention call.
