@@ -86,28 +86,45 @@ __device__ __forceinline__ void issue_q(const FlashAttentionParams& p, const Wor
   }
 }
 
-/// K and V rows of key tile `tile`; keys past seqlen_k are zero-filled (a NaN there would poison
-/// P V even with P = 0).
+/// Rows [row0, row0 + kRows) of one K or V tile (D values per row) into the swizzled tile at
+/// dst; rows past seqlen_k are zero-filled (a NaN there would poison P V even with P = 0).
+/// When the thread count is a multiple of the 16-byte chunks per row, every thread keeps one chunk
+/// column and steps down the rows: its swizzle phase (row % 8) never changes, so the shared and
+/// global addresses advance by constants (this loop runs once per tile, inside the math warps).
+template <int D, int kRows, int kThreads>
+__device__ __forceinline__ void load_rows(const __nv_bfloat16* base, int64_t row_stride, int row0, int seqlen_k,
+                                          uint32_t dst, int tid) {
+  constexpr int kC = D / 8;
+  if constexpr (kThreads % kC == 0 && (kThreads / kC) % 8 == 0 && kRows % (kThreads / kC) == 0) {
+    constexpr int kStep = kThreads / kC, kIters = kRows / kStep;
+    const int c = tid % kC, r = tid / kC;
+    const uint32_t d0 = dst + (c >> 3) * (kRows * 128) + r * 128 + (((c & 7) ^ (r & 7)) << 4);
+    const __nv_bfloat16* src = base + (row0 + r) * row_stride + c * 8;
+    const int64_t step = kStep * row_stride;
+#pragma unroll
+    for (int k = 0; k < kIters; ++k) {
+      const bool ok = row0 + r + k * kStep < seqlen_k;
+      cp_async_16(d0 + k * kStep * 128, ok ? src + k * step : base, ok ? 16 : 0);
+    }
+  } else {
+#pragma unroll 4
+    for (int idx = tid; idx < kRows * kC; idx += kThreads) {
+      const int r = idx / kC, c = idx % kC;
+      const int key = row0 + r;
+      const bool ok = key < seqlen_k;
+      cp_async_16(dst + swz_offset(kRows, r, c), base + (ok ? key * row_stride : 0) + c * 8, ok ? 16 : 0);
+    }
+  }
+}
+
+/// K and V rows of key tile `tile`.
 template <int Dqk, int Dv, int kN, int kThreads>
 __device__ __forceinline__ void issue_kv(const FlashAttentionParams& p, const Work& w, int tile, uint32_t k_s,
                                          uint32_t v_s, int tid) {
   const __nv_bfloat16* kbase = p.k + w.b * p.k_batch_stride + w.g * p.k_head_stride;
   const __nv_bfloat16* vbase = p.v + w.b * p.v_batch_stride + w.g * p.v_head_stride;
-  constexpr int kKc = Dqk / 8, kVc = Dv / 8;
-#pragma unroll 4
-  for (int idx = tid; idx < kN * kKc; idx += kThreads) {
-    const int r = idx / kKc, c = idx % kKc;
-    const int key = tile * kN + r;
-    const bool ok = key < p.seqlen_k;
-    cp_async_16(k_s + swz_offset(kN, r, c), kbase + (ok ? key * p.k_row_stride : 0) + c * 8, ok ? 16 : 0);
-  }
-#pragma unroll 4
-  for (int idx = tid; idx < kN * kVc; idx += kThreads) {
-    const int r = idx / kVc, c = idx % kVc;
-    const int key = tile * kN + r;
-    const bool ok = key < p.seqlen_k;
-    cp_async_16(v_s + swz_offset(kN, r, c), vbase + (ok ? key * p.v_row_stride : 0) + c * 8, ok ? 16 : 0);
-  }
+  load_rows<Dqk, kN, kThreads>(kbase, p.k_row_stride, tile * kN, p.seqlen_k, k_s, tid);
+  load_rows<Dv, kN, kThreads>(vbase, p.v_row_stride, tile * kN, p.seqlen_k, v_s, tid);
 }
 
 template <int N>
