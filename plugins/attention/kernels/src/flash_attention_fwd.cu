@@ -531,8 +531,9 @@ KernelVariant pick_variant(const FlashAttentionParams& p) {
   if (p.kernel_variant != KernelVariant::kAuto) return p.kernel_variant;
   // Few packed rows (decode, short prefills): one warpgroup, 64-key tiles, two CTAs per SM.
   if (static_cast<int64_t>(p.seqlen_q) * (p.num_heads / p.num_kv_heads) <= 64) return KernelVariant::kSmall64x64;
-  // The overlapped kernel's 3 stages fit shared memory up to head_dim 128.
-  return p.head_dim_qk <= 128 ? KernelVariant::kOverlap128x128 : KernelVariant::kBasic128x128;
+  // Prefill: the basic 128x128 kernel. On the H200 (results/bench_h200_v3.txt, same run) it beat
+  // the overlapped one by 7-11% (d128 s16384: 451 vs 406 TFLOP/s; d64: 311 vs 286).
+  return KernelVariant::kBasic128x128;
 }
 
 template <int Dqk, int Dv>
@@ -610,8 +611,9 @@ int flash_attention_num_splits(const FlashAttentionParams& p) {
   if (ctas <= 0 || ctas * 2 > slots) return 1;  // most of a wave already: splitting only adds work
   const int64_t tiles = (p.seqlen_k + kN - 1) / kN;
   // At least 2 key tiles per split, so each split's query load and fp32 partial pay for themselves.
-  // Up to 128 splits: batch-1 decode with one kv head needs ~2 CTAs per SM from the split alone.
-  const int64_t s = std::min<int64_t>(std::min<int64_t>((slots + ctas - 1) / ctas, std::max<int64_t>(tiles / 2, 1)), 128);
+  // At most 64 splits: the combine kernel walks the splits one after another, so more splits cost
+  // more than they bring (H200, b1 kv1 131k keys: 64 splits 55.7 us, 128: 65.3 us, 256: 111 us).
+  const int64_t s = std::min<int64_t>(std::min<int64_t>((slots + ctas - 1) / ctas, std::max<int64_t>(tiles / 2, 1)), 64);
   return static_cast<int>(std::max<int64_t>(s, 1));
 }
 

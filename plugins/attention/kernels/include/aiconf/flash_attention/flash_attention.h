@@ -24,7 +24,7 @@
 namespace aiconf::flash_attention {
 
 /// Kernel variants (all sm_90a wgmma). kAuto picks kSmall64x64 when seqlen_q * group <= 64 (decode),
-/// else kOverlap128x128 for head_dim_qk <= 128 and kBasic128x128 for 192.
+/// else kBasic128x128 (measured fastest for prefill; the overlapped ones are kept for comparison).
 enum class KernelVariant : int {
   kAuto = 0,
   /// 1 warpgroup, 64 packed rows x 64-key tiles, K/V double-buffered, 2 CTAs per SM.
