@@ -88,7 +88,9 @@ def main():
     tables = dict(a.split("=", 1) for a in sys.argv[4:])
     results = {label: evidence(prof, gemm_rows(path)) for label, path in tables.items()}
     labels = list(tables)
-    md = ["| module (H100 decode, past 8192) | module range us | GEMM kernels inside the module us | "
+    txt = next(prof.glob("module_*.txt"), None)
+    card = txt.read_text().splitlines()[0].replace("device: ", "") if txt else "?"
+    md = [f"| module ({card}, decode, past 8192) | module range us | GEMM kernels inside the module us | "
           + " | ".join(f"GEMM rows, {l}: us (excess / module)" for l in labels) + " |",
           "| --- | --- | --- | " + " | ".join("---" for _ in labels) + " |"]
     first = results[labels[0]][0]
