@@ -13,6 +13,10 @@ namespace {
 // (heads, kv heads) per GPU for tp in 1..16 that splits the query heads.
 std::vector<std::pair<std::int64_t, std::int64_t>> head_splits(const ModelConfig& m, bool quick) {
   std::vector<std::pair<std::int64_t, std::int64_t>> out;
+  // MLA models (DeepSeek-V3, V3.2, Kimi) have no GQA head_dim (the core would derive hidden / heads,
+  // e.g. 56): their attention is timed by the mla and sparse_mla collectors.
+  if (m.has_extension("mla") || m.has_extension("sparse_mla"))
+    throw Error(m.source + ": an MLA model (kv_lora_rank present): use the mla/sparse_mla collectors, not GQA attention");
   const std::int64_t heads = m.core.num_attention_heads, kv = m.core.num_key_value_heads;
   if (heads <= 0 || kv <= 0) throw Error(m.source + ": attention collectors need num_attention_heads and num_key_value_heads");
   for (std::int64_t tp : {1, 2, 4, 8, 16}) {

@@ -1,5 +1,7 @@
-// GPU test: every registered mock layer, on the small shapes of its collector's quick sweep,
-// against its CPU reference (fresh random inputs, poisoned outputs). Exits 77 without a GPU.
+// GPU test: every registered mock layer, on the small shapes of its collector's quick sweep for one
+// model config, against its CPU reference (fresh random inputs, poisoned outputs). A collector that
+// refuses the config (a DSA sweep on a Llama config) is reported as not applicable, not failed; the
+// ctest entries run one config per family so every collector is exercised. Exits 77 without a GPU.
 #include <aiconf/hf_config.h>
 #include <aiconf/loader.h>
 
@@ -37,7 +39,7 @@ int main(int argc, char** argv) {
   }
   cudaStream_t stream;
   cudaStreamCreate(&stream);
-  int failures = 0, checked = 0;
+  int failures = 0, checked = 0, not_applicable = 0;
   for (const auto& [name, collector] : reg.collectors) {
     auto factory = reg.mock_layers.find(collector.object->mock_layer());
     if (factory == reg.mock_layers.end()) continue;  // no CUDA mock layer for this collector
@@ -46,8 +48,8 @@ int main(int argc, char** argv) {
     sweep.model = &cfg;
     std::vector<Params> cases;
     if (auto s = collector.object->cases(sweep, &cases); !s) {
-      std::printf("FAIL %s: cases: %s\n", name.c_str(), s.message().c_str());
-      ++failures;
+      std::printf("n/a  %-32s not for this model: %s\n", name.c_str(), s.message().c_str());
+      ++not_applicable;
       continue;
     }
     MockLayer* layer = nullptr;
@@ -75,6 +77,6 @@ int main(int argc, char** argv) {
     layer->release();
   }
   cudaStreamDestroy(stream);
-  std::printf("%d checked, %d failed\n", checked, failures);
+  std::printf("%d checked, %d failed, %d collectors not applicable to %s\n", checked, failures, not_applicable, model.c_str());
   return failures == 0 && checked > 0 ? 0 : 1;
 }
