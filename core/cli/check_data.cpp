@@ -134,24 +134,60 @@ void check_collection(const Registry& reg, const CheckTarget& t, const ModelConf
     ro.backend = "trtllm";
     if (!open_perf_database(t.reference_root, t.system, ro, &ref)) ref.reset();
   }
-  auto ref_rows = [&](const std::string& table, std::string* from) -> std::size_t {
-    // The same table in the reference; else aiconfigurator's MLA attention tables of the phase.
-    std::string name = table;
-    if (!(ref && ref->has_table(table))) {
-      if (table.find("context") != std::string::npos) name = "context_mla_perf";
-      else if (table.find("generation") != std::string::npos) name = "generation_mla_perf";
-      else return 0;
+  // The full standard sweep of the collectors that write `table`, for the checked model (0: none).
+  auto sweep_cases = [&](const std::string& table) -> std::size_t {
+    std::size_t n = 0;
+    for (const auto& [name, c] : reg.collectors) {
+      auto op = reg.operations.find(c.object->op_name());
+      if (op == reg.operations.end() || op->second.object->schema().table != table) continue;
+      SweepOptions full;
+      full.quick = false;
+      full.model = cfg;
+      std::vector<Params> cases;
+      if (c.object->cases(full, &cases)) n += cases.size();
     }
+    return n;
+  };
+  // The reference count for one of our tables:
+  // - the same table in the reference, counting only the checked model's architecture when the
+  //   table has an architecture column (aiconfigurator's DSA module tables hold two models);
+  // - else the MLA attention table of the phase (context_mla_perf / generation_mla_perf), capped by
+  //   the complete standard sweep of the table's collectors: a table with fewer key dimensions (the
+  //   indexer has no heads) is complete when every standard case is in it.
+  auto ref_rows = [&](const std::string& table, std::string* from) -> std::size_t {
     TableInfo info;
-    if (ref && ref->table_info(name, &info)) {
-      *from = name + " (" + info.path + ")";
+    if (ref && ref->has_table(table) && ref->table_info(table, &info)) {
+      const std::string arch = cfg ? cfg->core.architecture : std::string();
+      for (const auto& cs : info.ranges) {
+        if (cs.name != "architecture" || arch.empty()) continue;
+        for (std::size_t i = 0; i < cs.values.size() && i < cs.counts.size(); ++i)
+          if (cs.values[i] == arch) {
+            *from = table + ", its " + arch + " rows (" + info.path + ")";
+            return cs.counts[i];
+          }
+      }
+      *from = table + " (" + info.path + ")";
       return info.rows;
     }
-    if (name == "context_mla_perf" || name == "generation_mla_perf") {
+    std::string name;
+    if (table.find("context") != std::string::npos) name = "context_mla_perf";
+    else if (table.find("generation") != std::string::npos) name = "generation_mla_perf";
+    else return 0;
+    std::size_t want = 0;
+    if (ref && ref->table_info(name, &info)) {
+      *from = name + " (" + info.path + ")";
+      want = info.rows;
+    } else {
       *from = name + " (target count: the reference is not present)";
-      return name == "context_mla_perf" ? 1760 : 2896;
+      want = name == "context_mla_perf" ? 1760 : 2896;
     }
-    return 0;
+    const std::size_t sweep = cfg ? sweep_cases(table) : 0;
+    if (sweep > 0 && sweep < want) {
+      *from = "the complete standard sweep for this model (" + std::to_string(sweep) + " cases, fewer than the " +
+              std::to_string(want) + " rows of " + name + ": fewer key dimensions)";
+      return sweep;
+    }
+    return want;
   };
   CheckItem points{4, "data points at least the reference count", CheckState::skip, "", {}};
   CheckItem valid{4, "table format valid", CheckState::skip, "", {}};

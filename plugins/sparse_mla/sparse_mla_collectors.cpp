@@ -73,12 +73,16 @@ std::vector<std::string> gemm_types(bool quick) {
 std::vector<Params> module_context(const SweepOptions& opt) {
   const ModelConfig& m = dsa_model(opt, "dsa_context_module");
   std::vector<Params> out;
+  // Prefix 0 (a fresh prompt) and 128 cached tokens (a chunk after a short prefix), the two prefixes
+  // of aiconfigurator's DSA context module tables.
+  const std::vector<std::int64_t> prefixes = opt.quick ? std::vector<std::int64_t>{0} : std::vector<std::int64_t>{0, 128};
   for (const auto& g : gemm_types(opt.quick))
     for (auto h : heads_per_gpu(m.core.num_attention_heads, opt.quick))
-      for (auto b : context_batches(opt.quick))
-        for (auto isl : context_lengths(opt.quick, m.integer("dsa", "index_topk")))
-          if (b * isl <= kContextTokenLimit)
-            out.push_back(module_base(m, h, g).set("batch_size", b).set("isl", isl).set("tp_size", std::int64_t(1)).set("step", std::int64_t(0)));
+      for (auto step : prefixes)
+        for (auto b : context_batches(opt.quick))
+          for (auto isl : context_lengths(opt.quick, m.integer("dsa", "index_topk")))
+            if (b * isl <= kContextTokenLimit)
+              out.push_back(module_base(m, h, g).set("batch_size", b).set("isl", isl).set("tp_size", std::int64_t(1)).set("step", step));
   return out;
 }
 

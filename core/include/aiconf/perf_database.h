@@ -24,6 +24,7 @@ struct ColumnSummary {
   double min = 0, max = 0;           ///< numeric columns only
   std::size_t distinct = 0;          ///< distinct values
   std::vector<std::string> values;   ///< the first 16 distinct values, in order of appearance
+  std::vector<std::size_t> counts;   ///< rows holding each of `values` (same order)
 };
 
 /// Summary of one table (for `aiconf db info`).

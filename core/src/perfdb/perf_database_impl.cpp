@@ -288,6 +288,9 @@ private:
         }
       }
       for (std::size_t i = 0; i < c.text.size() && i < 16; ++i) cs.values.push_back(c.text[i]);
+      cs.counts.assign(cs.values.size(), 0);
+      for (std::uint32_t code : c.code)
+        if (code < cs.counts.size()) ++cs.counts[code];
       info->ranges.push_back(std::move(cs));
     }
     for (const auto& is : t.issues) info->issues.push_back(t.path + ":" + std::to_string(is.line) + ": " + is.reason);
