@@ -156,31 +156,48 @@ struct SiluMulOp {
   }
 };
 
-// 16 threads (one half-warp) per 128-element group: 8 elements each, amax by shuffles. Threads
-// past the end still join the shuffles (full-warp masks) with zeros.
-__global__ void quantize_kernel(const uint4* __restrict__ in, uint2* __restrict__ q, float* __restrict__ scales,
-                                std::int64_t groups_total, std::int64_t groups_per_row, std::int64_t row_vecs) {
+// 16 threads (one half-warp) per 128-element group: 8 elements each, amax by shuffles. Each
+// thread takes kUnroll groups (grid-stride apart) and loads all of them before reducing any, so
+// several 16-byte loads are in flight. Every thread of a warp makes the same number of trips
+// (`span`), and threads past the end join the shuffles (full-warp masks) with zeros.
+__global__ void __launch_bounds__(kThreads) quantize_kernel(const uint4* __restrict__ in, uint2* __restrict__ q,
+                                                            float* __restrict__ scales, std::int64_t groups_total,
+                                                            std::int64_t groups_per_row, std::int64_t row_vecs) {
   const std::int64_t stride = std::int64_t(gridDim.x) * blockDim.x;
-  const std::int64_t span = (groups_total * 16 + stride - 1) / stride * stride;  // same trip count in a warp
-  for (std::int64_t gid = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x; gid < span; gid += stride) {
-    const std::int64_t group = gid >> 4;
-    const int lane = static_cast<int>(gid & 15);
-    const std::int64_t t = group / groups_per_row, gi = group - t * groups_per_row;
-    const std::int64_t c = gi * 16 + lane;
-    const bool active = group < groups_total && c < row_vecs;
-    float f[8] = {};
-    if (active) unpack_bf16x8(in[t * row_vecs + c], f);
-    float amax = 0;
+  const std::int64_t round = stride * kUnroll;
+  const std::int64_t span = (groups_total * 16 + round - 1) / round * round;
+  const int lane = static_cast<int>(threadIdx.x & 15);  // stride is a multiple of 16: the lane never changes
+  for (std::int64_t base = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x; base < span; base += round) {
+    float f[kUnroll][8];
+    std::int64_t dst[kUnroll];
 #pragma unroll
-    for (int j = 0; j < 8; ++j) amax = fmaxf(amax, fabsf(f[j]));
-    for (int o = 8; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o, 16));
-    const float scale = amax > 0 ? amax / 448.f : 1.f;
-    if (active) {
+    for (int k = 0; k < kUnroll; ++k) {
+      const std::int64_t group = (base + k * stride) >> 4;
+      const std::int64_t t = group / groups_per_row, c = (group - t * groups_per_row) * 16 + lane;
+      dst[k] = group < groups_total && c < row_vecs ? t * row_vecs + c : -1;
+      if (dst[k] >= 0) {
+        unpack_bf16x8(in[dst[k]], f[k]);
+      } else {
 #pragma unroll
-      for (int j = 0; j < 8; ++j) f[j] = f[j] / scale;
-      q[t * row_vecs + c] = pack_e4m3x8(f);
+        for (int j = 0; j < 8; ++j) f[k][j] = 0.f;
+      }
     }
-    if (group < groups_total && lane == 0) scales[group] = scale;
+#pragma unroll
+    for (int k = 0; k < kUnroll; ++k) {
+      float amax = 0;
+#pragma unroll
+      for (int j = 0; j < 8; ++j) amax = fmaxf(amax, fabsf(f[k][j]));
+      for (int o = 8; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o, 16));
+      const float scale = amax > 0 ? amax / 448.f : 1.f;
+      const float inv = 1.f / scale;
+      if (dst[k] >= 0) {
+#pragma unroll
+        for (int j = 0; j < 8; ++j) f[k][j] *= inv;
+        q[dst[k]] = pack_e4m3x8(f[k]);
+      }
+      const std::int64_t group = (base + k * stride) >> 4;
+      if (group < groups_total && lane == 0) scales[group] = scale;
+    }
   }
 }
 
@@ -274,7 +291,8 @@ void launch_silu_mul(const std::uint16_t* in, std::uint16_t* out, std::int64_t t
 void launch_quantize_fp8(const std::uint16_t* in, std::uint8_t* q, float* scales, std::int64_t tokens, std::int64_t hidden,
                          cudaStream_t stream) {
   const std::int64_t rv = hidden / 8, per_row = (hidden + 127) / 128, groups = tokens * per_row;
-  quantize_kernel<<<grid_for(groups * 16), kThreads, 0, stream>>>(reinterpret_cast<const uint4*>(in),
+  const unsigned grid = static_cast<unsigned>(std::clamp<std::int64_t>((groups * 16 + kThreads * kUnroll - 1) / (kThreads * kUnroll), 1, 1 << 20));
+  quantize_kernel<<<grid, kThreads, 0, stream>>>(reinterpret_cast<const uint4*>(in),
                                                                   reinterpret_cast<uint2*>(q), scales, groups, per_row, rv);
   check_launch("quantize_kernel");
 }
