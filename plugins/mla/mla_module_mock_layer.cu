@@ -13,10 +13,11 @@
 
 #include "bmm/batched_gemm.h"
 #include "bmm/fp8_per_tensor.h"
-#include "module/linear.h"
 
+#include <aiconf/gemm/gemm_runner.h>
 #include <aiconf/sparse_mla/sparse_mla.h>
 #include <aiconf_plugins/device_buffer.h>
+#include <aiconf_plugins/linear_layer.h>
 #include <aiconf_plugins/mla_module_parts.h>
 #include <aiconf_plugins/mock_layer_base.h>
 #include <aiconf_plugins/random_fill.h>
@@ -368,7 +369,7 @@ protected:
     for (DeviceBuffer* b : {&x_, &a_out_, &q_lat_, &q_b_out_, &q_mqa_, &attn_, &attn_v_, &out_, &cache_, &table_, &lens_, &ckv_, &kpe_,
                             &kv_out_, &k_, &gemm_ws_, &bmm_ws_, &attn_ws_})
       b->release();
-    for (Linear* l : {&fused_a_, &q_b_, &kv_b_, &o_proj_}) l->release();
+    for (LinearLayer* l : {&fused_a_, &q_b_, &kv_b_, &o_proj_}) l->release();
     pre_.release();
     post_.release();
   }
@@ -377,7 +378,7 @@ private:
   bool generation_;
   ModuleShape s_;
   gemm::GemmRunner runner_;
-  Linear fused_a_, q_b_, kv_b_, o_proj_;
+  LinearLayer fused_a_, q_b_, kv_b_, o_proj_;
   Bmm pre_, post_;
   DeviceBuffer x_, a_out_, q_lat_, q_b_out_, q_mqa_, attn_, attn_v_, out_, cache_, table_, lens_, ckv_, kpe_, kv_out_, k_, gemm_ws_,
       bmm_ws_, attn_ws_;

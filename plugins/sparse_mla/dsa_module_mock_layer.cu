@@ -16,6 +16,7 @@
 #include <aiconf/gemm/gemm_runner.h>
 #include <aiconf/sparse_mla/sparse_mla.h>
 #include <aiconf_plugins/device_buffer.h>
+#include <aiconf_plugins/linear_layer.h>
 #include <aiconf_plugins/mock_layer_base.h>
 #include <aiconf_plugins/prefill_chunks.h>
 #include <aiconf_plugins/random_fill.h>
@@ -71,47 +72,6 @@ struct ModuleShape {
     if (s.q_lora <= 0) throw Error("the DSA module mock layer needs q_lora_rank > 0");
     if (p.text_or("kv_cache_dtype", "bfloat16") != "bfloat16") throw Error("the DSA module mock layer models a bf16 latent cache");
     return s;
-  }
-};
-
-// One linear layer y[m, n] = x[m, k] W[n, k]^T with random weights, in bf16 or FP8 block scales.
-// For FP8 the bf16 input is quantized per 1x128 group first (that kernel is part of the cost).
-struct Linear {
-  std::int64_t m = 0, n = 0, k = 0;
-  gemm::GemmDtype dtype = gemm::GemmDtype::kBf16;
-  DeviceBuffer w, w_scale, xq, x_scale;
-
-  void init(std::int64_t m_, std::int64_t n_, std::int64_t k_, gemm::GemmDtype d, std::uint64_t seed, cudaStream_t s) {
-    m = m_, n = n_, k = k_, dtype = d;
-    if (dtype == gemm::GemmDtype::kBf16) {
-      w.resize(n * k * 2);
-      fill_uniform_bf16(w.get(), n * k, seed, -0.05f, 0.05f, s);
-    } else {
-      w.resize(n * k);
-      fill_uniform_fp8(w.get(), n * k, seed, -2.f, 2.f, s);
-      w_scale.resize(gemm::weight_scale_elems(n, k) * 4);
-      fill_uniform_f32(w_scale.get<float>(), gemm::weight_scale_elems(n, k), seed + 1, 0.01f, 0.02f, s);
-      xq.resize(gemm::gemm_rows_allocated(dtype, m) * k);
-      x_scale.resize(gemm::act_scale_elems(m, k) * 4);
-    }
-  }
-  // `x` bf16 [rows_allocated(m), k]; `y` bf16 [rows_allocated(m), n].
-  void run(gemm::GemmRunner& runner, void* workspace, const void* x, void* y, cudaStream_t s) {
-    gemm::GemmArgs a;
-    a.dtype = dtype;
-    a.m = m, a.n = n, a.k = k;
-    a.b = w.get();
-    a.d = y;
-    if (dtype == gemm::GemmDtype::kBf16) {
-      a.a = x;
-    } else {
-      AICONF_CUDA_CHECK(gemm::quantize_fp8_per_token_group(x, xq.get<std::uint8_t>(), x_scale.get<float>(), m, k, s));
-      a.a = xq.get();
-      a.a_scale = x_scale.get<float>();
-      a.b_scale = w_scale.get<float>();
-    }
-    gemm::GemmStatus st = runner.run(a, workspace, s);
-    if (!st.ok()) throw Error("module GEMM " + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) + ": " + st.message);
   }
 };
 
@@ -405,7 +365,7 @@ protected:
                             &lens_, &logits_, &row_lens_, &index_k_, &index_scale_, &gemm_workspace_, &mla_workspace_})
       b->release();
     chunks_.release();
-    for (Linear* l : {&fused_a_, &q_b_, &wq_b_, &wk_, &weights_proj_, &o_proj_}) *l = Linear{};
+    for (LinearLayer* l : {&fused_a_, &q_b_, &wq_b_, &wk_, &weights_proj_, &o_proj_}) *l = LinearLayer{};
   }
 
 public:
@@ -418,7 +378,7 @@ private:
   ModuleShape s_;
   gemm::GemmRunner runner_;
   cublasHandle_t cublas_ = nullptr;
-  Linear fused_a_, q_b_, wq_b_, wk_, weights_proj_, o_proj_;
+  LinearLayer fused_a_, q_b_, wq_b_, wk_, weights_proj_, o_proj_;
   DeviceBuffer x_, a_out_, q_lat_, q_b_out_, q_mqa_, iq_, ik_, iw_, iq8_, iq_scale_, iw_f32_, ik8_, ik_scale_, attn_, attn_v_,
       out_, indices_, w_uk_, w_uv_, cache_, index_pool_, table_, lens_, logits_, row_lens_, index_k_, index_scale_,
       gemm_workspace_, mla_workspace_;
