@@ -11,6 +11,7 @@
 #include <aiconf/sparse_mla/sparse_mla.h>
 #include <aiconf_plugins/device_buffer.h>
 #include <aiconf_plugins/host_copy.h>
+#include <aiconf_plugins/mla_fp8_cache_fill.h>
 #include <aiconf_plugins/mock_layer_base.h>
 #include <aiconf_plugins/random_fill.h>
 #include <sparse_mla_reference.h>
@@ -73,18 +74,6 @@ struct GenShape {
   }
 };
 
-// FP8 rows (FlashMLA layout): 512 e4m3 bytes, 4 fp32 scales (one per 128 values), 64 bf16 rope.
-// The bytes start random; scales and rope are rewritten with sane values.
-__global__ void fix_fp8_rows(std::uint8_t* cache, std::int64_t rows) {
-  for (std::int64_t r = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x; r < rows; r += std::int64_t(gridDim.x) * blockDim.x) {
-    std::uint8_t* row = cache + r * 656;
-    float* scales = reinterpret_cast<float*>(row + 512);
-    for (int i = 0; i < 4; ++i) scales[i] = 0.01f + 0.005f * ((r + i) % 7);
-    __nv_bfloat16* rope = reinterpret_cast<__nv_bfloat16*>(row + 528);
-    for (int i = 0; i < 64; ++i) rope[i] = __float2bfloat16(((r * 64 + i) % 97) / 97.f - 0.5f);
-  }
-}
-
 // Copies `n` whole cache rows (row_bytes each), row r taken from page table[r / 64], into `dst`.
 __global__ void gather_pages(const std::uint8_t* cache, int row_bytes, const std::int32_t* table, std::int64_t n, std::uint8_t* dst) {
   for (std::int64_t r = blockIdx.x; r < n; r += gridDim.x) {
@@ -117,9 +106,7 @@ protected:
     if (s_.format == KvCacheFormat::kBf16) {
       fill_uniform_bf16(cache_.get(), cache_.bytes() / 2, 92, -1.f, 1.f, stream);
     } else {
-      fill_uniform_fp8(cache_.get(), cache_.bytes(), 92, -64.f, 64.f, stream);
-      fix_fp8_rows<<<1024, 256, 0, stream>>>(cache_.get<std::uint8_t>(), sets_ * pages * kPage);
-      AICONF_CUDA_CHECK(cudaGetLastError());
+      fill_mla_fp8_cache(cache_.get(), sets_ * pages * kPage, 92, stream);
     }
     // Each set owns pages [set * pages, (set + 1) * pages), shuffled, as a paged pool would be.
     std::vector<std::int32_t> table(sets_ * pages);

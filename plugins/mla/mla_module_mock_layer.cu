@@ -18,6 +18,7 @@
 #include <aiconf/sparse_mla/sparse_mla.h>
 #include <aiconf_plugins/device_buffer.h>
 #include <aiconf_plugins/linear_layer.h>
+#include <aiconf_plugins/mla_fp8_cache_fill.h>
 #include <aiconf_plugins/mla_module_parts.h>
 #include <aiconf_plugins/mock_layer_base.h>
 #include <aiconf_plugins/random_fill.h>
@@ -148,16 +149,6 @@ struct Bmm {
   void release() noexcept { w.release(), w_scale.release(), x8.release(), amax.release(), x_scale.release(); }
 };
 
-// FP8 cache rows (656 B): random e4m3 bytes, then sane scales and bf16 rope values.
-__global__ void fix_fp8_rows(std::uint8_t* cache, std::int64_t rows) {
-  for (std::int64_t r = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x; r < rows; r += std::int64_t(gridDim.x) * blockDim.x) {
-    float* scales = reinterpret_cast<float*>(cache + r * 656 + 512);
-    for (int i = 0; i < 4; ++i) scales[i] = 0.01f + 0.005f * ((r + i) % 7);
-    __nv_bfloat16* rope = reinterpret_cast<__nv_bfloat16*>(cache + r * 656 + 528);
-    for (int i = 0; i < 64; ++i) rope[i] = __float2bfloat16(((r * 64 + i) % 97) / 97.f - 0.5f);
-  }
-}
-
 // Context: the new tokens' latent (a_out columns [off, off + kv_lora) and [off + kv_lora, + rope))
 // into the c_kv [b * keys, kv_lora] and k_pe [b * keys, rope] caches, after each sequence's prefix.
 __global__ void write_latent(const __nv_bfloat16* a_out, std::int64_t a_ld, std::int64_t off, __nv_bfloat16* ckv,
@@ -235,9 +226,7 @@ protected:
     if (s_.kv == sparse_mla::KvCacheFormat::kBf16) {
       fill_uniform_bf16(cache_.get(), cache_.bytes() / 2, 104, -1.f, 1.f, stream);
     } else {
-      fill_uniform_fp8(cache_.get(), cache_.bytes(), 104, -64.f, 64.f, stream);
-      fix_fp8_rows<<<1024, 256, 0, stream>>>(cache_.get<std::uint8_t>(), pages * kPage);
-      AICONF_CUDA_CHECK(cudaGetLastError());
+      fill_mla_fp8_cache(cache_.get(), pages * kPage, 104, stream);
     }
     std::vector<std::int32_t> table(pages), lens(T);
     std::iota(table.begin(), table.end(), 0);

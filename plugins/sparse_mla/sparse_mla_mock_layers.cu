@@ -6,6 +6,7 @@
 #include <aiconf/sparse_mla/sparse_mla.h>
 #include <aiconf_plugins/device_buffer.h>
 #include <aiconf_plugins/host_copy.h>
+#include <aiconf_plugins/mla_fp8_cache_fill.h>
 #include <aiconf_plugins/mock_layer_base.h>
 #include <aiconf_plugins/random_fill.h>
 #include <sparse_mla_reference.h>
@@ -66,18 +67,6 @@ __global__ void make_indices(int* indices, std::int64_t tokens, int tokens_per_s
   }
 }
 
-// FP8 rows (FlashMLA layout): 512 e4m3 bytes, 4 fp32 scales (one per 128 values), 64 bf16 rope.
-// The bytes start random; scales and rope are rewritten with sane values.
-__global__ void fix_fp8_rows(std::uint8_t* cache, std::int64_t rows) {
-  for (std::int64_t r = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x; r < rows; r += std::int64_t(gridDim.x) * blockDim.x) {
-    std::uint8_t* row = cache + r * 656;
-    float* scales = reinterpret_cast<float*>(row + 512);
-    for (int i = 0; i < 4; ++i) scales[i] = 0.01f + 0.005f * ((r + i) % 7);
-    __nv_bfloat16* rope = reinterpret_cast<__nv_bfloat16*>(row + 528);
-    for (int i = 0; i < 64; ++i) rope[i] = __float2bfloat16(((r * 64 + i) % 97) / 97.f - 0.5f);
-  }
-}
-
 // Copies whole cache rows (row_bytes each) listed in `rows` into a dense buffer.
 __global__ void gather_rows(const std::uint8_t* cache, int row_bytes, const std::int64_t* rows, int n, std::uint8_t* dst) {
   for (int r = blockIdx.x; r < n; r += gridDim.x)
@@ -106,9 +95,7 @@ protected:
     if (s_.format == KvCacheFormat::kBf16) {
       fill_uniform_bf16(cache_.get(), cache_.bytes() / 2, 42, -1.f, 1.f, stream);
     } else {
-      fill_uniform_fp8(cache_.get(), cache_.bytes(), 42, -64.f, 64.f, stream);
-      fix_fp8_rows<<<1024, 256, 0, stream>>>(cache_.get<std::uint8_t>(), cache_rows);
-      AICONF_CUDA_CHECK(cudaGetLastError());
+      fill_mla_fp8_cache(cache_.get(), cache_rows, 42, stream);
     }
     make_indices<<<1024, 256, 0, stream>>>(indices_.get<int>(), tokens, static_cast<int>(s_.isl), s_.step, s_.topk);
     AICONF_CUDA_CHECK(cudaGetLastError());
