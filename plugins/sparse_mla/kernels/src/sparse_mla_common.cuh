@@ -1,10 +1,14 @@
 // Device helpers shared by the sparse MLA kernels: cache row addressing, FP8 dequantization and the
-// Hopper primitives (cp.async, descriptors, barriers, fences).
+// Hopper primitives (cp.async, descriptors, barriers, fences). The primitives come from the shared
+// plugins/common/cuda/include/aiconf_plugins/hopper_primitives.cuh (same PTX as the copies this
+// file used to hold); only the two whose signature differs there stay here.
 #pragma once
 #include <cstdint>
 
 #include <cuda_bf16.h>
 #include <cuda_fp8.h>
+
+#include <aiconf_plugins/hopper_primitives.cuh>
 
 #include "aiconf/sparse_mla/sparse_mla.h"
 
@@ -39,39 +43,18 @@ __device__ __forceinline__ __nv_bfloat162 dequant_fp8x2(uint16_t two, float scal
   return __floats2bfloat162_rn(f.x * scale, f.y * scale);
 }
 
-__device__ __forceinline__ uint32_t smem_u32(const void* p) {
-  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
-}
+using aiconf::plugins::hopper::cp_async_16;
+using aiconf::plugins::hopper::cp_async_commit;
+using aiconf::plugins::hopper::cp_async_wait_all;
+using aiconf::plugins::hopper::fence_proxy_async;
+using aiconf::plugins::hopper::make_desc_sw128;
+using aiconf::plugins::hopper::named_barrier;
+using aiconf::plugins::hopper::smem_u32;
+using aiconf::plugins::hopper::wgmma_commit;
+using aiconf::plugins::hopper::wgmma_fence;
 
-/// 16-byte cp.async; src_bytes = 0 zero-fills the destination (skipped keys, padded heads).
-__device__ __forceinline__ void cp_async_16(uint32_t dst, const void* src, int src_bytes) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(src_bytes) : "memory");
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
-__device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_group 0;\n" ::: "memory"); }
-
-/// Makes this thread's generic-proxy shared-memory writes (st.shared, cp.async) visible to wgmma.
-__device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
-
-/// Named barrier over `count` threads (ids 1..15; 0 is __syncthreads).
-__device__ __forceinline__ void named_barrier(int id, int count) {
-  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(count) : "memory");
-}
-
-__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
-__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
-__device__ __forceinline__ void wgmma_wait_all() { asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory"); }
-
-/// wgmma shared-memory descriptor with 128-byte swizzle. Addresses/offsets in bytes (multiples of 16);
-/// the swizzle atom (8 rows x 128 B) must be 1024-byte aligned (base offset field = 0).
-__device__ __forceinline__ uint64_t make_desc_sw128(uint32_t addr, uint32_t lbo, uint32_t sbo) {
-  uint64_t d = 0;
-  d |= static_cast<uint64_t>((addr & 0x3FFFF) >> 4);
-  d |= static_cast<uint64_t>((lbo >> 4) & 0x3FFF) << 16;
-  d |= static_cast<uint64_t>((sbo >> 4) & 0x3FFF) << 32;
-  d |= static_cast<uint64_t>(1) << 62;  // 128B swizzle
-  return d;
-}
+/// Waits until no committed wgmma group is pending (hopper::wgmma_wait<0>, under its old name).
+__device__ __forceinline__ void wgmma_wait_all() { aiconf::plugins::hopper::wgmma_wait<0>(); }
 
 /// Byte offset of 16-byte chunk `c` (0..71) of row `r` in a tile stored as 64-column blocks of
 /// [64 rows][128 B] with the 128B swizzle (chunk index XOR row % 8). This is the canonical K-major

@@ -2,8 +2,8 @@
 /// \file hopper_primitives.cuh
 /// Device helpers for sm_90a kernels that feed wgmma from shared memory: cp.async, proxy fences,
 /// named barriers, wgmma fence/commit/wait and the 128-byte-swizzle shared-memory descriptor.
-/// The same primitives as plugins/sparse_mla/kernels/src/sparse_mla_common.cuh (which predates this
-/// header), kept here so new kernels include them instead of copying.
+/// Used by the flash-attention kernels (plugins/attention/kernels) and the sparse MLA kernels
+/// (plugins/sparse_mla/kernels/src/sparse_mla_common.cuh); new kernels include them instead of copying.
 #include <cstdint>
 
 namespace aiconf::plugins::hopper {
