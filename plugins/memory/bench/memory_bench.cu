@@ -9,6 +9,7 @@
 // usage: aiconf_bench_memory [--no-check] [tokens hidden]   Exit 77 without a GPU, 1 on a failed check.
 #include <aiconf/loader.h>
 #include <aiconf/registry.h>
+#include <aiconf_plugins/bench_util.h>
 
 #include <cuda_runtime_api.h>
 
@@ -20,17 +21,9 @@
 #include <vector>
 
 using namespace aiconf;
+namespace bench = aiconf::plugins::bench;
 
 namespace {
-
-#define CHECK_CUDA(call)                                                                                  \
-  do {                                                                                                    \
-    cudaError_t e_ = (call);                                                                              \
-    if (e_ != cudaSuccess) {                                                                              \
-      std::fprintf(stderr, "%s failed at %s:%d: %s\n", #call, __FILE__, __LINE__, cudaGetErrorString(e_)); \
-      std::exit(1);                                                                                       \
-    }                                                                                                     \
-  } while (0)
 
 // dst = src, 16-byte vectors, kUnroll loads in flight per thread before the stores.
 constexpr int kUnroll = 4;
@@ -47,50 +40,27 @@ __global__ void copy_kernel(const uint4* __restrict__ src, uint4* __restrict__ d
   }
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 // Median ms of 20 replays of `enqueue` captured once in a graph.
 template <class F>
 double time_graph(cudaStream_t stream, F&& enqueue) {
   for (int i = 0; i < 3; ++i) enqueue();
   cudaGraph_t graph = nullptr;
   cudaGraphExec_t exec = nullptr;
-  CHECK_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  AICONF_BENCH_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
   enqueue();
-  CHECK_CUDA(cudaStreamEndCapture(stream, &graph));
-  CHECK_CUDA(cudaGraphInstantiate(&exec, graph, 0));
-  cudaEvent_t a, b;
-  CHECK_CUDA(cudaEventCreate(&a));
-  CHECK_CUDA(cudaEventCreate(&b));
-  CHECK_CUDA(cudaGraphLaunch(exec, stream));
-  std::vector<double> ms;
-  for (int i = 0; i < 20; ++i) {
-    CHECK_CUDA(cudaEventRecord(a, stream));
-    CHECK_CUDA(cudaGraphLaunch(exec, stream));
-    CHECK_CUDA(cudaEventRecord(b, stream));
-    CHECK_CUDA(cudaEventSynchronize(b));
-    float f = 0;
-    CHECK_CUDA(cudaEventElapsedTime(&f, a, b));
-    ms.push_back(f);
-  }
-  CHECK_CUDA(cudaEventDestroy(a));
-  CHECK_CUDA(cudaEventDestroy(b));
-  CHECK_CUDA(cudaGraphExecDestroy(exec));
-  CHECK_CUDA(cudaGraphDestroy(graph));
-  return median(ms);
+  AICONF_BENCH_CHECK(cudaStreamEndCapture(stream, &graph));
+  AICONF_BENCH_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  AICONF_BENCH_CHECK(cudaGraphLaunch(exec, stream));
+  const double ms = bench::median_ms(stream, 20, [&] { AICONF_BENCH_CHECK(cudaGraphLaunch(exec, stream)); });
+  AICONF_BENCH_CHECK(cudaGraphExecDestroy(exec));
+  AICONF_BENCH_CHECK(cudaGraphDestroy(graph));
+  return ms;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("SKIP: no CUDA device\n");
-    return 77;
-  }
+  if (bench::skip_without_gpu()) return 77;
   bool check = true;
   std::int64_t tokens = 16384, hidden = 8192;
   std::vector<std::string> pos;
@@ -100,25 +70,25 @@ int main(int argc, char** argv) {
   }
   if (pos.size() == 2) tokens = std::stoll(pos[0]), hidden = std::stoll(pos[1]);
   cudaDeviceProp prop{};
-  CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+  AICONF_BENCH_CHECK(cudaGetDeviceProperties(&prop, 0));
   cudaStream_t stream;
-  CHECK_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  AICONF_BENCH_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
 
   // This GPU's copy bandwidth: read + write of 1 GiB.
   const std::size_t copy_bytes = std::size_t(1) << 30;
   void *src = nullptr, *dst = nullptr;
-  CHECK_CUDA(cudaMalloc(&src, copy_bytes));
-  CHECK_CUDA(cudaMalloc(&dst, copy_bytes));
-  CHECK_CUDA(cudaMemsetAsync(src, 1, copy_bytes, stream));
+  AICONF_BENCH_CHECK(cudaMalloc(&src, copy_bytes));
+  AICONF_BENCH_CHECK(cudaMalloc(&dst, copy_bytes));
+  AICONF_BENCH_CHECK(cudaMemsetAsync(src, 1, copy_bytes, stream));
   const std::size_t vecs = copy_bytes / 16;
   const unsigned copy_grid = static_cast<unsigned>((vecs + 256 * kUnroll - 1) / (256 * kUnroll));
   const double copy_ms = time_graph(stream, [&] {
     copy_kernel<<<copy_grid, 256, 0, stream>>>(static_cast<const uint4*>(src), static_cast<uint4*>(dst), vecs);
-    CHECK_CUDA(cudaGetLastError());
+    AICONF_BENCH_CHECK(cudaGetLastError());
   });
   const double copy_tbps = 2.0 * copy_bytes / (copy_ms * 1e-3) / 1e12;
-  CHECK_CUDA(cudaFree(src));
-  CHECK_CUDA(cudaFree(dst));
+  AICONF_BENCH_CHECK(cudaFree(src));
+  AICONF_BENCH_CHECK(cudaFree(dst));
   std::printf("device: %s; SM copy kernel %.3f TB/s (2 x 1 GiB in %.3f ms); shape num_tokens=%lld hidden_size=%lld\n", prop.name,
               copy_tbps, copy_ms, static_cast<long long>(tokens), static_cast<long long>(hidden));
 
@@ -184,6 +154,6 @@ int main(int argc, char** argv) {
     layer->teardown();
     layer->release();
   }
-  CHECK_CUDA(cudaStreamDestroy(stream));
+  AICONF_BENCH_CHECK(cudaStreamDestroy(stream));
   return failures ? 1 : 0;
 }

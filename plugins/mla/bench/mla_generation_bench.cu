@@ -4,6 +4,7 @@
 // Ceilings: the measured ones of perfdb/systems/h200_sxm.json / h100_sxm.json (bf16 cuBLASLt
 // TFLOP/s and copy bandwidth). Prints a markdown table (and writes it to argv[1] when given).
 #include <aiconf/sparse_mla/sparse_mla.h>
+#include <aiconf_plugins/bench_util.h>
 
 #include <cuda_bf16.h>
 
@@ -17,15 +18,7 @@
 #include <vector>
 
 using namespace aiconf::sparse_mla;
-
-#define CHECK(call)                                                                                 \
-  do {                                                                                              \
-    cudaError_t e_ = (call);                                                                        \
-    if (e_ != cudaSuccess) {                                                                        \
-      std::fprintf(stderr, "%s failed at %s:%d: %s\n", #call, __FILE__, __LINE__, cudaGetErrorString(e_)); \
-      std::exit(1);                                                                                 \
-    }                                                                                               \
-  } while (0)
+namespace bench = aiconf::plugins::bench;
 
 namespace {
 
@@ -53,7 +46,7 @@ __global__ void fill_random(unsigned short* buf, size_t halves, bool fp8, unsign
 struct Buffer {
   void* p = nullptr;
   size_t bytes = 0;
-  explicit Buffer(size_t n) : bytes(n) { CHECK(cudaMalloc(&p, n)); }
+  explicit Buffer(size_t n) : bytes(n) { AICONF_BENCH_CHECK(cudaMalloc(&p, n)); }
   ~Buffer() { cudaFree(p); }
   template <class T> T* as() const { return static_cast<T*>(p); }
 };
@@ -61,18 +54,13 @@ struct Buffer {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("SKIP: no CUDA device\n");
-    return 77;
-  }
+  if (bench::skip_without_gpu()) return 77;
   cudaDeviceProp prop;
-  CHECK(cudaGetDeviceProperties(&prop, 0));
-  const bool h200 = std::strstr(prop.name, "H200") != nullptr;
-  // perfdb/systems/h200_sxm.json, h100_sxm.json: measured_bf16_tflops, measured_hbm_tbps.
-  const double peak_tflops = h200 ? 784.5 : 779.0, peak_gbs = h200 ? 4210 : 2970;
-  std::printf("device: %s (%d SMs); measured ceilings (perfdb/systems/%s): bf16 %.1f TFLOP/s, HBM %.0f GB/s\n", prop.name,
-              prop.multiProcessorCount, h200 ? "h200_sxm.json" : "h100_sxm.json", peak_tflops, peak_gbs);
+  AICONF_BENCH_CHECK(cudaGetDeviceProperties(&prop, 0));
+  const bench::MeasuredCeilings ceil = bench::measured_ceilings(prop.name);
+  const double peak_tflops = ceil.bf16_tflops, peak_gbs = ceil.hbm_tbps * 1e3;
+  std::printf("device: %s (%d SMs); measured ceilings (perfdb/systems/%s.json): bf16 %.1f TFLOP/s, HBM %.0f GB/s\n", prop.name,
+              prop.multiProcessorCount, ceil.system, peak_tflops, peak_gbs);
 
   const int heads = 128, max_b = 128, max_L = 32768;
   const size_t max_rows = size_t(max_b) * max_L;
@@ -80,24 +68,21 @@ int main(int argc, char** argv) {
   Buffer q(size_t(max_b) * heads * 576 * 2), out(size_t(max_b) * heads * 512 * 2), lse(size_t(max_b) * heads * 4);
   Buffer table(max_rows / 64 * 4), lens(max_b * 4);
   fill_random<<<1024, 256>>>(q.as<unsigned short>(), q.bytes / 2, false, 1);
-  CHECK(cudaGetLastError());
-  cudaEvent_t e0, e1;
-  CHECK(cudaEventCreate(&e0));
-  CHECK(cudaEventCreate(&e1));
+  AICONF_BENCH_CHECK(cudaGetLastError());
 
   std::string md = "| cache | b | L | h | splits | time (us) | GB/s | % HBM | TFLOP/s | % bf16 |\n|---|---|---|---|---|---|---|---|---|---|\n";
   for (bool fp8 : {false, true}) {
     const int row_bytes = fp8 ? 656 : 1152;
     fill_random<<<4096, 256>>>(cache.as<unsigned short>(), max_rows * row_bytes / 2, fp8, 7);
-    CHECK(cudaGetLastError());
+    AICONF_BENCH_CHECK(cudaGetLastError());
     for (int L : {1024, 8192, 32768})
       for (int b : {1, 8, 64, 128}) {
         const int pages_per_seq = (L + 63) / 64;
         std::vector<int> tab(size_t(b) * pages_per_seq), len(b, L);
         std::iota(tab.begin(), tab.end(), 0);
         std::shuffle(tab.begin(), tab.end(), std::mt19937(L + b));
-        CHECK(cudaMemcpy(table.p, tab.data(), tab.size() * 4, cudaMemcpyHostToDevice));
-        CHECK(cudaMemcpy(lens.p, len.data(), len.size() * 4, cudaMemcpyHostToDevice));
+        AICONF_BENCH_CHECK(cudaMemcpy(table.p, tab.data(), tab.size() * 4, cudaMemcpyHostToDevice));
+        AICONF_BENCH_CHECK(cudaMemcpy(lens.p, len.data(), len.size() * 4, cudaMemcpyHostToDevice));
         SparseMlaParams p;
         p.num_tokens = b;
         p.num_heads = heads;
@@ -119,20 +104,9 @@ int main(int argc, char** argv) {
           std::fprintf(stderr, "workspace too small\n");
           return 1;
         }
-        for (int i = 0; i < 3; ++i) CHECK(launch_sparse_mla(p, ws.p, nullptr));
-        std::vector<float> ms;
-        for (int r = 0; r < 20; ++r) {
-          CHECK(cudaMemsetAsync(flush.p, r, flush.bytes));
-          CHECK(cudaEventRecord(e0));
-          CHECK(launch_sparse_mla(p, ws.p, nullptr));
-          CHECK(cudaEventRecord(e1));
-          CHECK(cudaEventSynchronize(e1));
-          float t = 0;
-          CHECK(cudaEventElapsedTime(&t, e0, e1));
-          ms.push_back(t);
-        }
-        std::sort(ms.begin(), ms.end());
-        const double us = ms[ms.size() / 2] * 1e3;
+        for (int i = 0; i < 3; ++i) AICONF_BENCH_CHECK(launch_sparse_mla(p, ws.p, nullptr));
+        const double us =
+            1e3 * bench::median_ms(nullptr, 20, [&] { AICONF_BENCH_CHECK(launch_sparse_mla(p, ws.p, nullptr)); }, flush.p, flush.bytes);
         const double bytes = double(b) * L * row_bytes + double(b) * heads * (576 + 512) * 2;
         const double flops = 2.0 * b * heads * double(L) * (576 + 512);
         const double gbs = bytes / us * 1e-3, tflops = flops / us * 1e-6;

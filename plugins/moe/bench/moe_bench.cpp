@@ -14,6 +14,7 @@
 
 #include <aiconf/loader.h>
 #include <aiconf/registry.h>
+#include <aiconf_plugins/bench_util.h>
 
 #include <cuda_runtime_api.h>
 
@@ -24,24 +25,9 @@
 #include <vector>
 
 using namespace aiconf;
+namespace bench = aiconf::plugins::bench;
 
 namespace {
-
-// measured_* of perfdb/systems/h200_sxm.json and h100_sxm.json, picked by the device name.
-struct Ceilings {
-  const char* system;
-  double bf16, fp8, hbm;
-};
-constexpr Ceilings kH200{"h200_sxm", 784.5, 1451.5, 4.21}, kH100{"h100_sxm", 779, 1404, 2.97};
-
-#define CHECK_CUDA(call)                                                                              \
-  do {                                                                                                \
-    cudaError_t e_ = (call);                                                                          \
-    if (e_ != cudaSuccess) {                                                                          \
-      std::fprintf(stderr, "%s failed at %s:%d: %s\n", #call, __FILE__, __LINE__, cudaGetErrorString(e_)); \
-      std::exit(1);                                                                                   \
-    }                                                                                                 \
-  } while (0)
 
 struct Timing {
   double median_ms = 0;
@@ -54,43 +40,22 @@ Timing time_layer(MockLayer* layer, cudaStream_t stream, void* flush, std::size_
     if (auto s = layer->run(stream); !s) throw Error("warmup run: " + s.message());
   cudaGraph_t graph = nullptr;
   cudaGraphExec_t exec = nullptr;
-  CHECK_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  AICONF_BENCH_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
   const Status captured = layer->run(stream);
-  CHECK_CUDA(cudaStreamEndCapture(stream, &graph));
+  AICONF_BENCH_CHECK(cudaStreamEndCapture(stream, &graph));
   if (!captured) throw Error("run() during graph capture: " + captured.message());
-  CHECK_CUDA(cudaGraphInstantiate(&exec, graph, 0));
-  cudaEvent_t a, b;
-  CHECK_CUDA(cudaEventCreate(&a));
-  CHECK_CUDA(cudaEventCreate(&b));
-  CHECK_CUDA(cudaGraphLaunch(exec, stream));  // trial replay
-  std::vector<double> ms;
-  for (int i = 0; i < 20; ++i) {
-    CHECK_CUDA(cudaMemsetAsync(flush, i & 0xFF, flush_bytes, stream));
-    CHECK_CUDA(cudaEventRecord(a, stream));
-    CHECK_CUDA(cudaGraphLaunch(exec, stream));
-    CHECK_CUDA(cudaEventRecord(b, stream));
-    CHECK_CUDA(cudaEventSynchronize(b));
-    float f = 0;
-    CHECK_CUDA(cudaEventElapsedTime(&f, a, b));
-    ms.push_back(f);
-  }
-  std::sort(ms.begin(), ms.end());
-  tm.median_ms = ms[ms.size() / 2];
-  CHECK_CUDA(cudaEventDestroy(a));
-  CHECK_CUDA(cudaEventDestroy(b));
-  CHECK_CUDA(cudaGraphExecDestroy(exec));
-  CHECK_CUDA(cudaGraphDestroy(graph));
+  AICONF_BENCH_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  AICONF_BENCH_CHECK(cudaGraphLaunch(exec, stream));  // trial replay
+  tm.median_ms = bench::median_ms(stream, 20, [&] { AICONF_BENCH_CHECK(cudaGraphLaunch(exec, stream)); }, flush, flush_bytes);
+  AICONF_BENCH_CHECK(cudaGraphExecDestroy(exec));
+  AICONF_BENCH_CHECK(cudaGraphDestroy(graph));
   return tm;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("SKIP: no CUDA device\n");
-    return 77;
-  }
+  if (bench::skip_without_gpu()) return 77;
   bool check = true, sweep_streams = false;
   std::vector<std::int64_t> eps;
   for (int i = 1; i < argc; ++i) {
@@ -104,10 +69,10 @@ int main(int argc, char** argv) {
   }
   if (eps.empty()) eps = {1, 8};
   cudaDeviceProp prop{};
-  CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
-  const Ceilings ceil = std::strstr(prop.name, "H100") ? kH100 : kH200;
+  AICONF_BENCH_CHECK(cudaGetDeviceProperties(&prop, 0));
+  const bench::MeasuredCeilings ceil = bench::measured_ceilings(prop.name);
   std::printf("device: %s, %d SMs, L2 %d MiB; ceilings of %s: bf16 %.1f, fp8 %.1f TFLOP/s, HBM %.2f TB/s\n\n", prop.name,
-              prop.multiProcessorCount, prop.l2CacheSize >> 20, ceil.system, ceil.bf16, ceil.fp8, ceil.hbm);
+              prop.multiProcessorCount, prop.l2CacheSize >> 20, ceil.system, ceil.bf16_tflops, ceil.fp8_tflops, ceil.hbm_tbps);
 
   Registry reg;
   LoadOptions opt;
@@ -129,10 +94,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   cudaStream_t stream;
-  CHECK_CUDA(cudaStreamCreate(&stream));
+  AICONF_BENCH_CHECK(cudaStreamCreate(&stream));
   const std::size_t flush_bytes = std::size_t(2) * prop.l2CacheSize;
   void* flush = nullptr;
-  CHECK_CUDA(cudaMalloc(&flush, flush_bytes));
+  AICONF_BENCH_CHECK(cudaMalloc(&flush, flush_bytes));
 
   int failures = 0;
   // One case: setup, self-check, time; prints one table row.
@@ -160,12 +125,12 @@ int main(int argc, char** argv) {
       const double eb = std::string(dtype) == "bfloat16" ? 2 : 1;
       const double flops = double(plan.assignments) * 6 * shape.hidden * shape.inter_local();
       const double tflops = flops / (tm.median_ms * 1e-3) / 1e12;
-      const double peak = std::string(dtype) == "bfloat16" ? ceil.bf16 : ceil.fp8;
+      const double peak = std::string(dtype) == "bfloat16" ? ceil.bf16_tflops : ceil.fp8_tflops;
       const double wbytes = double(hit) * 3 * shape.hidden * shape.inter_local() * eb;
       const double tbps = wbytes / (tm.median_ms * 1e-3) / 1e12;
       std::printf("| %s | %s | %lld | %lld | %lld | %lld | %lld | %lld | %.1f | %.1f | %.1f%% | %.2f | %.0f%% | %s |\n", dtype, dist,
                   (long long)ep, (long long)tokens, (long long)streams, (long long)plan.assignments, (long long)hit,
-                  (long long)busiest, tm.median_ms * 1e3, tflops, 100 * tflops / peak, tbps, 100 * tbps / ceil.hbm,
+                  (long long)busiest, tm.median_ms * 1e3, tflops, 100 * tflops / peak, tbps, 100 * tbps / ceil.hbm_tbps,
                   verdict.c_str());
       std::fflush(stdout);
     } catch (const std::exception& ex) {
@@ -177,7 +142,7 @@ int main(int argc, char** argv) {
   };
   auto header = [&](const char* title) {
     std::printf("\n### %s\n\n| dtype | distribution | ep | tokens | streams | local assignments | experts hit | busiest expert | "
-                "time (us) | TFLOP/s | %% of %s peak | weight TB/s | %% of %.2f | check |\n", title, ceil.system, ceil.hbm);
+                "time (us) | TFLOP/s | %% of %s peak | weight TB/s | %% of %.2f | check |\n", title, ceil.system, ceil.hbm_tbps);
     std::printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
   };
   header("Qwen3-235B-A22B experts (hidden 4096, inter 1536, topk 8, 128 experts, moe_tp 1), default streams");
@@ -194,8 +159,8 @@ int main(int argc, char** argv) {
             for (std::int64_t streams : {1, 2, 4, 8}) run_case(dtype, dist, ep, tokens, streams, false);
   }
   layer->release();
-  CHECK_CUDA(cudaFree(flush));
-  CHECK_CUDA(cudaStreamDestroy(stream));
+  AICONF_BENCH_CHECK(cudaFree(flush));
+  AICONF_BENCH_CHECK(cudaStreamDestroy(stream));
   std::printf("%d failures\n", failures);
   return failures == 0 ? 0 : 1;
 }

@@ -5,6 +5,7 @@
 // (query, key) pair, causal pairs counted exactly (about half of full). Bytes: q + K/V of every
 // visible key once per kv head + out.
 #include <aiconf/flash_attention/flash_attention.h>
+#include <aiconf_plugins/bench_util.h>
 
 #include <cuda_runtime.h>
 
@@ -17,15 +18,7 @@
 #include <vector>
 
 namespace fa = aiconf::flash_attention;
-
-#define CHECK_CUDA(call)                                                                                    \
-  do {                                                                                                      \
-    cudaError_t e_ = (call);                                                                                \
-    if (e_ != cudaSuccess) {                                                                                \
-      std::printf("CUDA error %s at %s:%d: %s\n", cudaGetErrorName(e_), __FILE__, __LINE__, cudaGetErrorString(e_)); \
-      std::exit(1);                                                                                         \
-    }                                                                                                       \
-  } while (0)
+namespace bench = aiconf::plugins::bench;
 
 namespace {
 
@@ -44,11 +37,7 @@ struct Shape {
   fa::KernelVariant variant = fa::KernelVariant::kAuto;
 };
 
-struct Ceil {
-  double tflops, tbps;
-};
-
-void run(const Shape& s, const Ceil& ceil) {
+void run(const Shape& s, const bench::MeasuredCeilings& ceil) {
   const int sk = s.prefix + s.sq;
   const size_t q_n = size_t(s.batch) * s.sq * s.heads * s.dqk, o_n = size_t(s.batch) * s.sq * s.heads * s.dv;
   const size_t k_n = size_t(s.batch) * s.kv_heads * sk * s.dqk, v_n = size_t(s.batch) * s.kv_heads * sk * s.dv;
@@ -57,16 +46,16 @@ void run(const Shape& s, const Ceil& ceil) {
   std::vector<void*> bufs;
   std::vector<fa::FlashAttentionParams> ps;
   void* out = nullptr;
-  CHECK_CUDA(cudaMalloc(&out, o_n * 2));
+  AICONF_BENCH_CHECK(cudaMalloc(&out, o_n * 2));
   for (int i = 0; i < sets; ++i) {
     void *q, *k, *v;
-    CHECK_CUDA(cudaMalloc(&q, q_n * 2));
-    CHECK_CUDA(cudaMalloc(&k, k_n * 2));
-    CHECK_CUDA(cudaMalloc(&v, v_n * 2));
+    AICONF_BENCH_CHECK(cudaMalloc(&q, q_n * 2));
+    AICONF_BENCH_CHECK(cudaMalloc(&k, k_n * 2));
+    AICONF_BENCH_CHECK(cudaMalloc(&v, v_n * 2));
     fill_random_bf16<<<1024, 256>>>(static_cast<__nv_bfloat16*>(q), q_n, 3 * i + 1);
     fill_random_bf16<<<1024, 256>>>(static_cast<__nv_bfloat16*>(k), k_n, 3 * i + 2);
     fill_random_bf16<<<1024, 256>>>(static_cast<__nv_bfloat16*>(v), v_n, 3 * i + 3);
-    CHECK_CUDA(cudaGetLastError());
+    AICONF_BENCH_CHECK(cudaGetLastError());
     bufs.insert(bufs.end(), {q, k, v});
     fa::FlashAttentionParams p;
     p.batch = s.batch, p.seqlen_q = s.sq, p.seqlen_k = sk, p.num_heads = s.heads, p.num_kv_heads = s.kv_heads;
@@ -83,26 +72,26 @@ void run(const Shape& s, const Ceil& ceil) {
   }
   void* ws = nullptr;
   const size_t ws_bytes = fa::flash_attention_workspace_bytes(ps[0]);
-  if (ws_bytes) CHECK_CUDA(cudaMalloc(&ws, ws_bytes));
-  for (int i = 0; i < 3; ++i) CHECK_CUDA(fa::launch_flash_attention(ps[i % sets], ws, 0));
-  CHECK_CUDA(cudaDeviceSynchronize());
+  if (ws_bytes) AICONF_BENCH_CHECK(cudaMalloc(&ws, ws_bytes));
+  for (int i = 0; i < 3; ++i) AICONF_BENCH_CHECK(fa::launch_flash_attention(ps[i % sets], ws, 0));
+  AICONF_BENCH_CHECK(cudaDeviceSynchronize());
   // About 50 ms of launches, at least 10 and at least one round over the sets.
   cudaEvent_t a, b;
-  CHECK_CUDA(cudaEventCreate(&a));
-  CHECK_CUDA(cudaEventCreate(&b));
-  CHECK_CUDA(cudaEventRecord(a));
-  CHECK_CUDA(fa::launch_flash_attention(ps[0], ws, 0));
-  CHECK_CUDA(cudaEventRecord(b));
-  CHECK_CUDA(cudaEventSynchronize(b));
+  AICONF_BENCH_CHECK(cudaEventCreate(&a));
+  AICONF_BENCH_CHECK(cudaEventCreate(&b));
+  AICONF_BENCH_CHECK(cudaEventRecord(a));
+  AICONF_BENCH_CHECK(fa::launch_flash_attention(ps[0], ws, 0));
+  AICONF_BENCH_CHECK(cudaEventRecord(b));
+  AICONF_BENCH_CHECK(cudaEventSynchronize(b));
   float one_ms = 0;
-  CHECK_CUDA(cudaEventElapsedTime(&one_ms, a, b));
+  AICONF_BENCH_CHECK(cudaEventElapsedTime(&one_ms, a, b));
   const int iters = std::max({10, sets, int(50.0 / std::max(one_ms, 1e-3f))});
-  CHECK_CUDA(cudaEventRecord(a));
-  for (int i = 0; i < iters; ++i) CHECK_CUDA(fa::launch_flash_attention(ps[i % sets], ws, 0));
-  CHECK_CUDA(cudaEventRecord(b));
-  CHECK_CUDA(cudaEventSynchronize(b));
+  AICONF_BENCH_CHECK(cudaEventRecord(a));
+  for (int i = 0; i < iters; ++i) AICONF_BENCH_CHECK(fa::launch_flash_attention(ps[i % sets], ws, 0));
+  AICONF_BENCH_CHECK(cudaEventRecord(b));
+  AICONF_BENCH_CHECK(cudaEventSynchronize(b));
   float ms = 0;
-  CHECK_CUDA(cudaEventElapsedTime(&ms, a, b));
+  AICONF_BENCH_CHECK(cudaEventElapsedTime(&ms, a, b));
   const double us = 1e3 * ms / iters;
   const double pairs = double(s.batch) * (double(s.sq) * (s.sq + 1) / 2 + double(s.sq) * s.prefix);
   const double flops = 2.0 * s.heads * (s.dqk + s.dv) * pairs;
@@ -110,31 +99,26 @@ void run(const Shape& s, const Ceil& ceil) {
   const double tflops = flops / us * 1e-6, gbs = bytes / us * 1e-3;
   std::printf("%-4s b%-4d sq%-6d prefix%-6d h%-3d kv%-3d d%d/%d %-26s splits %2d  %10.1f us  %6.1f TFLOP/s (%5.1f%%)  %7.0f GB/s (%5.1f%%)\n",
               s.kind, s.batch, s.sq, s.prefix, s.heads, s.kv_heads, s.dqk, s.dv, fa::flash_attention_variant(ps[0]),
-              fa::flash_attention_num_splits(ps[0]), us, tflops, 100 * tflops / ceil.tflops, gbs,
-              100 * gbs / (ceil.tbps * 1e3));
+              fa::flash_attention_num_splits(ps[0]), us, tflops, 100 * tflops / ceil.bf16_tflops, gbs,
+              100 * gbs / (ceil.hbm_tbps * 1e3));
   std::fflush(stdout);
-  for (void* p : bufs) CHECK_CUDA(cudaFree(p));
-  CHECK_CUDA(cudaFree(out));
-  if (ws) CHECK_CUDA(cudaFree(ws));
-  CHECK_CUDA(cudaEventDestroy(a));
-  CHECK_CUDA(cudaEventDestroy(b));
+  for (void* p : bufs) AICONF_BENCH_CHECK(cudaFree(p));
+  AICONF_BENCH_CHECK(cudaFree(out));
+  if (ws) AICONF_BENCH_CHECK(cudaFree(ws));
+  AICONF_BENCH_CHECK(cudaEventDestroy(a));
+  AICONF_BENCH_CHECK(cudaEventDestroy(b));
 }
 
 }  // namespace
 
 int main() {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("SKIP: no CUDA device\n");
-    return 77;
-  }
+  if (bench::skip_without_gpu()) return 77;
   cudaDeviceProp prop{};
-  CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+  AICONF_BENCH_CHECK(cudaGetDeviceProperties(&prop, 0));
   // Measured ceilings of perfdb/systems/{h200,h100}_sxm.json.
-  const bool h200 = std::strstr(prop.name, "H200") != nullptr;
-  const Ceil ceil = h200 ? Ceil{784.5, 4.21} : Ceil{779.0, 2.97};
-  std::printf("device: %s, %d SMs; ceilings %.1f TFLOP/s bf16, %.2f TB/s (%s)\n", prop.name, prop.multiProcessorCount,
-              ceil.tflops, ceil.tbps, h200 ? "h200_sxm.json" : "h100_sxm.json");
+  const bench::MeasuredCeilings ceil = bench::measured_ceilings(prop.name);
+  std::printf("device: %s, %d SMs; ceilings %.1f TFLOP/s bf16, %.2f TB/s (%s.json)\n", prop.name, prop.multiProcessorCount,
+              ceil.bf16_tflops, ceil.hbm_tbps, ceil.system);
   const std::vector<Shape> shapes = {
       // context, causal, no prefix: 16k tokens per launch
       {"ctx", 16, 1024, 0, 32, 8, 128, 128},

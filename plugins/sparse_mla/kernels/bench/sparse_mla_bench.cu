@@ -10,6 +10,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include <aiconf_plugins/bench_util.h>
+
 #include "aiconf/sparse_mla/sparse_mla.h"
 #include "../tests/cuda_check.h"
 
@@ -73,9 +75,6 @@ int main(int argc, char** argv) {
   DeviceBuffer ws(size_t(64) << 20);  // split-KV partials: only small launches split
   fill_random<<<1024, 256>>>(q.as<uint8_t>(), q.bytes, KvCacheFormat::kBf16, 1);
   CHECK(cudaGetLastError());
-  cudaEvent_t e0, e1;
-  CHECK(cudaEventCreate(&e0));
-  CHECK(cudaEventCreate(&e1));
 
   auto time_it = [&](const SparseMlaParams& p) {
     if (sparse_mla_workspace_bytes(p) > ws.bytes) {
@@ -83,19 +82,8 @@ int main(int argc, char** argv) {
       std::exit(1);
     }
     for (int i = 0; i < 3; ++i) CHECK(launch_sparse_mla(p, ws.ptr, nullptr));
-    std::vector<float> ms;
-    for (int r = 0; r < 25; ++r) {
-      CHECK(cudaMemsetAsync(flush.ptr, r, flush.bytes));
-      CHECK(cudaEventRecord(e0));
-      CHECK(launch_sparse_mla(p, ws.ptr, nullptr));
-      CHECK(cudaEventRecord(e1));
-      CHECK(cudaEventSynchronize(e1));
-      float t = 0;
-      CHECK(cudaEventElapsedTime(&t, e0, e1));
-      ms.push_back(t);
-    }
-    std::sort(ms.begin(), ms.end());
-    return ms[ms.size() / 2] * 1e3;  // us
+    return 1e3 * aiconf::plugins::bench::median_ms(nullptr, 25, [&] { CHECK(launch_sparse_mla(p, ws.ptr, nullptr)); }, flush.ptr,
+                                                   flush.bytes);  // us
   };
 
   // SMLA_SPLIT_SWEEP=1: time small generation batches at fixed split-KV factors, then exit
