@@ -10,8 +10,8 @@ For each shape:
   reconciliation (for every shape, used to explain gaps > 10%): what the module mock layer runs
            differently from the 12 parts, kernel by kernel, each priced by a query:
     - fused q_a+kv_a GEMM (n = q_lora + kv_lora + rope) instead of two GEMMs,
-    - bf16 absorption BMMs (the module always runs cuBLAS strided-batched bf16; the op sum has no
-      mla_bmm table of ours and prices them empirically, in fp8 for fp8_block),
+    - bf16 absorption BMMs (the module always runs cuBLAS strided-batched bf16; the op sum reads our
+      mla_bmm table, fp8 rows for fp8_block, or prices them empirically where there is none),
     - context: one top-k launch per sequence (the op table times one launch over all rows),
     - kernels only the module runs: FP8 1x128 activation quantization before every fp8_block GEMM,
       the indexer's q/k FP8 quantization and head-weight fold, the latent cache write (context).
@@ -79,7 +79,10 @@ def build_roots(tmp, system):
             info["gemm_source"] = "our gemm_perf (measured on this card, cuBLASLt runner)"
         if name == "adj":
             ref = os.path.join(SHARED_REF, system, "mla_bmm", "trtllm", "1.3.0rc20", "mla_bmm_perf.txt.gz")
-            if os.path.exists(ref):
+            if os.path.exists(os.path.join(ours, "mla_bmm_perf.txt")):
+                # Our own table wins over the reference in the same root (own backend first).
+                info["bmm_source"] = "our mla_bmm_perf (measured on this card), bf16 rows"
+            elif os.path.exists(ref):
                 link(ref, os.path.join(root, system, "mla_bmm", "trtllm", "1.3.0rc20", "mla_bmm_perf.txt.gz"))
                 info["bmm_source"] = "aiconfigurator's TensorRT-LLM mla_bmm_perf, bf16 rows (no mla_bmm table of ours)"
             else:
