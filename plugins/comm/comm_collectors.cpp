@@ -30,11 +30,16 @@ std::vector<Params> custom_sweep(const SweepOptions& o) { return sweep(o, "allre
 
 }  // namespace
 
+// Collectives need several GPUs at once, which a single-stream MockLayer cannot drive: these sweeps
+// are run by the multi-GPU program aiconf-collect-nccl (collectors/nccl/), named here in the place of
+// a mock layer so `aiconf plugins` and `aiconf-collect --list` say what measures them.
+constexpr const char* kMeasuredBy = "aiconf-collect-nccl";
+
 void register_comm_collectors(Registrar& r) {
   for (const char* op : {"all_reduce", "all_gather", "reduce_scatter", "alltoall"})
-    throw_if_error(r.add_collector(new SweepCollector(op, op, op, nccl_sweep)));
-  throw_if_error(r.add_collector(new SweepCollector("p2p", "p2p", "p2p", p2p_sweep)));
-  throw_if_error(r.add_collector(new SweepCollector("custom_all_reduce", "custom_all_reduce", "custom_all_reduce", custom_sweep)));
+    throw_if_error(r.add_collector(new SweepCollector(op, op, kMeasuredBy, nccl_sweep)));
+  throw_if_error(r.add_collector(new SweepCollector("p2p", "p2p", kMeasuredBy, p2p_sweep)));
+  throw_if_error(r.add_collector(new SweepCollector("custom_all_reduce", "custom_all_reduce", kMeasuredBy, custom_sweep)));
 }
 
 }  // namespace aiconf::comm
