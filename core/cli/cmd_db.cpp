@@ -16,7 +16,8 @@ namespace {
 struct DbOptions {
   std::string dir, system, table, backend, version;
   bool lenient = false, as_json = false, infer = false;
-  std::size_t sample = 0;
+  std::size_t sample = 0, worst = 5;
+  std::string test_dir;  // holdout: the database whose points are predicted
 };
 
 std::vector<std::string> systems_of(const DbOptions& o) {
@@ -130,17 +131,52 @@ std::string stats_text(const ErrorStats& s) {
   return buf;
 }
 
-void run_validate(const DbOptions& o, CliContext& ctx) {
-  // Operations registered by plugins give schemas (and speed-of-light) for their tables; others
-  // are validated with a schema inferred from the table.
-  const Registry* reg = nullptr;
-  if (!o.infer) {
-    try {
-      reg = &ctx.registry();
-    } catch (const std::exception& e) {
-      std::cerr << "aiconf: warning: plugins not loaded (" << e.what() << "); inferring every schema\n";
-    }
+json::object report_json(const ValidationReport& rep, const std::string& note) {
+  json::array worst;
+  for (const auto& w : rep.worst)
+    worst.push_back(json::object{{"where", w.where}, {"key", w.key}, {"measured_ms", w.measured_ms},
+                                 {"predicted_ms", w.predicted_ms}, {"error_pct", w.error_pct}, {"frontier", w.frontier}});
+  return json::object{{"table", rep.table}, {"path", rep.path}, {"schema", schema_text(rep.schema)},
+                      {"schema_inferred", rep.schema_inferred}, {"with_sol", rep.with_sol}, {"points", rep.points},
+                      {"evaluated", rep.evaluated}, {"groups", rep.groups}, {"unpredictable", rep.unpredictable},
+                      {"shared", rep.shared}, {"all", stats_json(rep.all)}, {"interior", stats_json(rep.interior)},
+                      {"frontier", stats_json(rep.frontier)}, {"worst", std::move(worst)}, {"note", note}};
+}
+
+void print_report(const ValidationReport& rep, const std::string& note, const std::string& points) {
+  std::cout << "  " << rep.table << "  [" << (rep.schema_inferred ? "inferred" : "operation") << " schema: "
+            << schema_text(rep.schema) << "]\n"
+            << "    " << points << ", groups " << rep.groups << ", unpredictable " << rep.unpredictable << "\n"
+            << "    interior " << stats_text(rep.interior) << "\n"
+            << "    frontier " << stats_text(rep.frontier) << "\n"
+            << "    all      " << stats_text(rep.all) << "\n";
+  if (!rep.worst.empty())
+    std::cout << "    worst: " << rep.worst[0].where << " " << rep.worst[0].key << " measured "
+              << fmt(rep.worst[0].measured_ms) << " ms, predicted " << fmt(rep.worst[0].predicted_ms) << " ms\n";
+  if (!note.empty()) std::cout << "    note: " << note << "\n";
+}
+
+// Operations registered by plugins give schemas (and speed-of-light) for their tables; without
+// plugins (or with --infer) every schema is inferred from its table.
+const Registry* schema_registry(const DbOptions& o, CliContext& ctx) {
+  if (o.infer) return nullptr;
+  try {
+    return &ctx.registry();
+  } catch (const std::exception& e) {
+    std::cerr << "aiconf: warning: plugins not loaded (" << e.what() << "); inferring every schema\n";
+    return nullptr;
   }
+}
+
+const Operation* operation_of_table(const Registry* reg, const std::string& table) {
+  if (reg)
+    for (const auto& [name, r] : reg->operations)
+      if (r.object->schema().table == table) return r.object.get();
+  return nullptr;
+}
+
+void run_validate(const DbOptions& o, CliContext& ctx) {
+  const Registry* reg = schema_registry(o, ctx);
   json::array out_sys;
   bool any = false;
   for (const auto& sys : systems_of(o)) {
@@ -154,15 +190,10 @@ void run_validate(const DbOptions& o, CliContext& ctx) {
     for (const auto& t : db->tables()) {
       if (!o.table.empty() && t.table != o.table) continue;
       any = true;
-      const Operation* op = nullptr;
-      if (reg)
-        for (const auto& [name, r] : reg->operations)
-          if (r.object->schema().table == t.table) {
-            op = r.object.get();
-            break;
-          }
+      const Operation* op = operation_of_table(reg, t.table);
       ValidationOptions vo;
       vo.max_points = o.sample;
+      vo.worst = o.worst;
       ValidationReport rep;
       Status s = db->validate(t.table, nullptr, op, op && have_spec ? &spec : nullptr, vo, &rep);
       std::string note;
@@ -175,31 +206,9 @@ void run_validate(const DbOptions& o, CliContext& ctx) {
         else std::cout << "  " << t.table << ": error: " << s.message() << "\n";
         continue;
       }
-      if (o.as_json) {
-        json::array worst;
-        for (const auto& w : rep.worst)
-          worst.push_back(json::object{{"where", w.where}, {"key", w.key}, {"measured_ms", w.measured_ms},
-                                       {"predicted_ms", w.predicted_ms}, {"error_pct", w.error_pct},
-                                       {"frontier", w.frontier}});
-        tables.push_back(json::object{{"table", rep.table}, {"path", rep.path}, {"schema", schema_text(rep.schema)},
-                                      {"schema_inferred", rep.schema_inferred}, {"with_sol", rep.with_sol},
-                                      {"points", rep.points}, {"evaluated", rep.evaluated}, {"groups", rep.groups},
-                                      {"unpredictable", rep.unpredictable}, {"all", stats_json(rep.all)},
-                                      {"interior", stats_json(rep.interior)}, {"frontier", stats_json(rep.frontier)},
-                                      {"worst", std::move(worst)}, {"note", note}});
-      } else {
-        std::cout << "  " << rep.table << "  [" << (rep.schema_inferred ? "inferred" : "operation") << " schema: "
-                  << schema_text(rep.schema) << "]\n"
-                  << "    points " << rep.points << (rep.evaluated < rep.points ? " (sampled " + std::to_string(rep.evaluated) + ")" : "")
-                  << ", groups " << rep.groups << ", unpredictable " << rep.unpredictable << "\n"
-                  << "    interior " << stats_text(rep.interior) << "\n"
-                  << "    frontier " << stats_text(rep.frontier) << "\n"
-                  << "    all      " << stats_text(rep.all) << "\n";
-        if (!rep.worst.empty())
-          std::cout << "    worst: " << rep.worst[0].where << " " << rep.worst[0].key << " measured "
-                    << fmt(rep.worst[0].measured_ms) << " ms, predicted " << fmt(rep.worst[0].predicted_ms) << " ms\n";
-        if (!note.empty()) std::cout << "    note: " << note << "\n";
-      }
+      if (o.as_json) tables.push_back(report_json(rep, note));
+      else print_report(rep, note, "points " + std::to_string(rep.points) +
+                                       (rep.evaluated < rep.points ? " (sampled " + std::to_string(rep.evaluated) + ")" : ""));
     }
     if (o.as_json) out_sys.push_back(json::object{{"system", sys}, {"directory", db->directory()}, {"tables", std::move(tables)}});
   }
@@ -209,6 +218,46 @@ void run_validate(const DbOptions& o, CliContext& ctx) {
     throw_if_error(db->table_info(o.table, &dummy));
   }
   if (o.as_json) CliContext::print_json(json::object{{"root", o.dir}, {"systems", std::move(out_sys)}});
+}
+
+// `aiconf db holdout <train> <test>`: how well one database (e.g. an adaptive collection) predicts
+// the points of another (the full sweep) that it did not measure.
+void run_holdout(const DbOptions& o, CliContext& ctx) {
+  const Registry* reg = schema_registry(o, ctx);
+  json::array out_sys;
+  for (const auto& sys : systems_of(o)) {
+    auto train = open_db(o, sys);
+    DbOptions test_opt = o;
+    test_opt.dir = o.test_dir;
+    auto test = open_db(test_opt, sys);
+    json::array tables;
+    if (!o.as_json)
+      std::cout << sys << "  " << train->directory() << " predicting " << test->directory()
+                << "  |error| of the points it lacks: median p90 max (points)\n";
+    for (const auto& t : train->tables()) {
+      if ((!o.table.empty() && t.table != o.table) || !test->has_table(t.table)) continue;
+      const Operation* op = operation_of_table(reg, t.table);
+      ValidationOptions vo;
+      vo.worst = o.worst;
+      ValidationReport rep;
+      std::string note;
+      Status s = validate_holdout(*train, *test, t.table, op ? &op->schema() : nullptr, vo, &rep);
+      if (!s && op) {
+        note = std::string("schema of operation '") + op->name() + "' does not fit (" + s.message() + "); inferred";
+        s = validate_holdout(*train, *test, t.table, nullptr, vo, &rep);
+      }
+      if (!s) {
+        if (o.as_json) tables.push_back(json::object{{"table", t.table}, {"error", s.message()}});
+        else std::cout << "  " << t.table << ": error: " << s.message() << "\n";
+        continue;
+      }
+      if (o.as_json) tables.push_back(report_json(rep, note));
+      else print_report(rep, note, "test points " + std::to_string(rep.points) + ", predicted " + std::to_string(rep.evaluated) +
+                                       ", also in training " + std::to_string(rep.shared));
+    }
+    if (o.as_json) out_sys.push_back(json::object{{"system", sys}, {"tables", std::move(tables)}});
+  }
+  if (o.as_json) CliContext::print_json(json::object{{"train", o.dir}, {"test", o.test_dir}, {"systems", std::move(out_sys)}});
 }
 
 void common_options(CLI::App* c, DbOptions& o) {
@@ -237,7 +286,17 @@ void add_db_command(CLI::App& app, CliContext& ctx) {
   common_options(vc, *val);
   vc->add_option("--sample", val->sample, "Hold out a seeded sample of this many points per table (default: all)");
   vc->add_flag("--infer", val->infer, "Ignore plugin schemas: infer every table's schema from its header and values");
+  vc->add_option("--worst", val->worst, "Report this many worst points (JSON; default 5)");
   vc->callback([val, &ctx] { run_validate(*val, ctx); });
+
+  auto hold = std::make_shared<DbOptions>();
+  auto* hc = db->add_subcommand("holdout", "Predict the points of <test> that <dir> lacks from <dir> alone (e.g. an adaptive "
+                                           "collection against the full sweep): median / p90 / max absolute % error");
+  common_options(hc, *hold);
+  hc->add_option("test", hold->test_dir, "Perf database root whose points are predicted")->required()->type_name("DIR");
+  hc->add_flag("--infer", hold->infer, "Ignore plugin schemas: infer each schema from the training table");
+  hc->add_option("--worst", hold->worst, "Report this many worst points (JSON; default 5)");
+  hc->callback([hold, &ctx] { run_holdout(*hold, ctx); });
 }
 
 }  // namespace aiconf::cli

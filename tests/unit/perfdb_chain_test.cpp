@@ -123,6 +123,26 @@ TEST_CASE("without an operation, extrapolation follows the outermost slope in lo
   CHECK(contains(l.note, "always positive"));
 }
 
+TEST_CASE("without an operation, a sqrt or linear axis extrapolates at most quadratically in the raw value") {
+  test::TempDir dir;
+  // A steep pair at the top of the range: a straight line in log latency over sqrt(m) would give
+  // exp(slope * (sqrt(1024) - sqrt(64))) = ~1e10 x at m = 1024; the bound is (1024 / 64)^2 = 256 x.
+  dir.write("toy/toy_perf.txt", header("dtype,m") + row("bf16,16", "1") + row("bf16,64", "100"));
+  auto db = open_db(dir);
+  test::ToyOp op;
+  for (AxisTransform t : {AxisTransform::sqrt, AxisTransform::linear}) {
+    TableSchema sch = op.schema();
+    sch.keys.back().transform = t;
+    Latency l;
+    REQUIRE(db->lookup_table(sch, Params{{"dtype", std::string("bf16")}, {"m", std::int64_t(1024)}}, &l).is_ok());
+    CHECK(l.ms == Approx(100.0 * 256.0));
+    // Below the range the same bound holds the fall: m = 4 is at least 1 ms / 16.
+    REQUIRE(db->lookup_table(sch, Params{{"dtype", std::string("bf16")}, {"m", std::int64_t(4)}}, &l).is_ok());
+    CHECK(l.ms >= 1.0 / 16.0 * 0.999);
+    CHECK(l.ms < 1.0);
+  }
+}
+
 TEST_CASE("no data for the key: hybrid answers speed-of-light / empirical efficiency, silicon errors") {
   test::TempDir dir;
   dir.write("toy/toy_perf.txt", power_table());

@@ -44,6 +44,39 @@ TEST_CASE("leave-one-out on a power law: zero error, interior and frontier count
   CHECK(rep.evaluated == 2);
 }
 
+TEST_CASE("holdout: a subset predicts the points of the full table it lacks") {
+  test::TempDir train, full;
+  // Full table: a power law on m = 1..64 in group "a", plus a group "c" the subset never saw.
+  std::string all = header("dtype,m"), some = header("dtype,m");
+  for (int m : {1, 2, 4, 8, 16, 32, 64}) {
+    all += row("a," + std::to_string(m), std::to_string(3 * m));
+    if (m == 1 || m == 4 || m == 64) some += row("a," + std::to_string(m), std::to_string(3 * m));
+  }
+  all += row("c,1", "5") + row("c,2", "6");
+  // One point of the subset differs from the full table's value: shared points are not scored.
+  some += row("a,32", "1000");
+  full.write("toy/toy_perf.txt", all);
+  train.write("toy/toy_perf.txt", some);
+  std::shared_ptr<PerfDatabase> tr, te;
+  REQUIRE(open_perf_database(train.str(), "toy", &tr).is_ok());
+  REQUIRE(open_perf_database(full.str(), "toy", &te).is_ok());
+  test::ToyOp op;
+  ValidationReport rep;
+  REQUIRE(validate_holdout(*tr, *te, "toy_perf", &op.schema(), {}, &rep).is_ok());
+  CHECK(rep.points == 9);
+  CHECK(rep.shared == 4);          // m = 1, 4, 32, 64 of group a
+  CHECK(rep.unpredictable == 2);   // group c
+  REQUIRE(rep.evaluated == 3);     // m = 2, 8, 16
+  CHECK(rep.interior.count == 3);  // all inside the subset's range: interpolated
+  CHECK(rep.frontier.count == 0);
+  // m = 2 between 1 and 4 is exact on the power law; m = 8, 16 sit next to the wrong m=32 point.
+  REQUIRE_FALSE(rep.worst.empty());
+  CHECK(rep.worst.front().error_pct > 10);
+  CHECK(rep.all.median > 0);
+  // A table the test database lacks is an error naming it.
+  CHECK_FALSE(validate_holdout(*tr, *te, "missing_perf", nullptr, {}, &rep).is_ok());
+}
+
 TEST_CASE("leave-one-out errors are hand-checkable") {
   test::TempDir dir;
   // Two groups; in "b" a lone point cannot be predicted. In "a", hiding m=2 predicts it from m=1

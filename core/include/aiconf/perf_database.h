@@ -72,6 +72,7 @@ struct ValidationReport {
   std::size_t evaluated = 0;     ///< points held out (all, or a seeded sample)
   std::size_t unpredictable = 0; ///< held-out points whose group had no other point
   std::size_t groups = 0;        ///< categorical groups
+  std::size_t shared = 0;        ///< holdout only: test points the training table measured itself (not scored)
   ErrorStats all, interior, frontier;
   std::vector<ValidationPoint> worst;  ///< the largest errors, worst first
 };
@@ -126,6 +127,14 @@ public:
                           const SystemSpec* sys, const ValidationOptions& opt,
                           ValidationReport* out) const noexcept = 0;
 };
+
+/// Holdout validation: every point of `test`'s table that `train`'s table did not measure is
+/// predicted from `train` alone (same schema, same evaluation as queries, no speed-of-light), e.g.
+/// an adaptive collection against the full sweep. `schema` null: inferred from `train`'s table.
+/// Interior = interpolated on every axis, frontier = extrapolated on some axis; test points that
+/// `train` holds count in `shared`. Both databases must come from open_perf_database.
+Status validate_holdout(const PerfDatabase& train, const PerfDatabase& test, const std::string& table,
+                        const TableSchema* schema, const ValidationOptions& opt, ValidationReport* out);
 
 /// Opens the database of one system under `root`. Tables are found by a recursive search under
 /// `<root>/<system>/` (or `<root>/systems/data/<system>/` for an aiconfigurator checkout), so both

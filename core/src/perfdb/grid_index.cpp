@@ -446,12 +446,20 @@ double GridIndex::eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) c
   const int in = br.in;
   double vi = child(in, true);
   // Linear in log latency (always a positive latency). The slope is clamped: latency does not
-  // fall as a size grows, and on a log axis grows at most quadratically (exponent in [0, 2]);
-  // a noisy pair of boundary points must not extrapolate to absurd values.
+  // fall as a size grows, and changes at most quadratically with the raw value (on a log axis:
+  // exponent in [0, 2]); a noisy pair of boundary points must not extrapolate to absurd values.
+  // On linear and sqrt axes a straight line in log latency is exponential in the raw value, so the
+  // quadratic bound is applied to the result (a sequence length 4x past the table: at most 16x).
   double slope = (vb - vi) / (xs[b] - xs[in]);
   slope = std::max(slope, 0.0);
   if (axes_[level].transform == AxisTransform::log) slope = std::min(slope, 2.0);
-  return vb + slope * (q - xs[b]);
+  double v = vb + slope * (q - xs[b]);
+  const double raw_q = c.qraw[level], raw_b = craw_[nd.xoff + b];
+  if (axes_[level].transform != AxisTransform::log && raw_q > 0 && raw_b > 0) {
+    const double quadratic = vb + 2.0 * std::log(raw_q / raw_b);
+    v = raw_q > raw_b ? std::min(v, quadratic) : std::max(v, quadratic);
+  }
+  return v;
 }
 
 void GridIndex::evaluate(int group, const double* raw, const SolFunction* sol, int excluded, EvalResult* out) const {

@@ -189,6 +189,18 @@ public:
     }
   }
 
+  /// A table's rows, its schema (given, or inferred from it) and the GridIndex of both.
+  Status index_with(const std::string& table, const TableSchema* schema, TableSchema* sc, GridIndex* index,
+                    std::string* path) const {
+    TableEntry* e = nullptr;
+    Status s = load(table, &e);
+    if (!s) return s;
+    *sc = schema ? *schema : perfdb::infer_schema(*e->data);
+    sc->table = table;
+    *path = e->file.path;
+    return GridIndex::build(*e->data, *sc, opt_.lenient, index);
+  }
+
 private:
   Status load(const std::string& table, TableEntry** out) const {
     auto it = tables_.find(table);
@@ -302,6 +314,29 @@ private:
 };
 
 }  // namespace
+
+Status validate_holdout(const PerfDatabase& train, const PerfDatabase& test, const std::string& table,
+                        const TableSchema* schema, const ValidationOptions& opt, ValidationReport* out) {
+  try {
+    const auto* tr = dynamic_cast<const Database*>(&train);
+    const auto* te = dynamic_cast<const Database*>(&test);
+    if (!tr || !te) return Status::error("validate_holdout: both databases must come from open_perf_database");
+    TableSchema sc, unused;
+    GridIndex train_index, test_index;
+    std::string train_path, test_path;
+    if (Status s = tr->index_with(table, schema, &sc, &train_index, &train_path); !s) return s;
+    if (Status s = te->index_with(table, &sc, &unused, &test_index, &test_path); !s) return s;
+    *out = ValidationReport{};
+    out->table = table;
+    out->path = test_path;
+    out->schema = sc;
+    out->schema_inferred = schema == nullptr;
+    holdout(train_index, test_index, opt, out);
+    return Status::ok();
+  } catch (const std::exception& ex) {
+    return Status::error(table + ": holdout: " + ex.what());
+  }
+}
 
 Status open_perf_database(const std::string& root, const std::string& system, const PerfDatabaseOptions& opt,
                           std::shared_ptr<PerfDatabase>* out) {

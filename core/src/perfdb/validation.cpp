@@ -31,6 +31,35 @@ std::string point_key_text(const GridIndex& index, std::uint32_t p) {
   return s;
 }
 
+namespace {
+
+struct Scored {
+  double err;
+  std::uint32_t p;  // point of the index whose rows are reported
+  double pred;
+  bool frontier;
+};
+
+// The `opt.worst` largest errors, worst first.
+void keep_worst(const GridIndex& index, std::vector<Scored>& scored, const ValidationOptions& opt, ValidationReport* out) {
+  std::size_t k = std::min(opt.worst, scored.size());
+  std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k), scored.end(),
+                    [](const Scored& a, const Scored& b) { return a.err > b.err; });
+  out->worst.clear();
+  for (std::size_t i = 0; i < k; ++i) {
+    ValidationPoint v;
+    v.where = index.table().where(index.point_rows(scored[i].p).first[0]);
+    v.key = point_key_text(index, scored[i].p);
+    v.measured_ms = index.point_latency(scored[i].p);
+    v.predicted_ms = scored[i].pred;
+    v.error_pct = scored[i].err;
+    v.frontier = scored[i].frontier;
+    out->worst.push_back(v);
+  }
+}
+
+}  // namespace
+
 void leave_one_out(const GridIndex& index, const GroupSolFactory& sol, const ValidationOptions& opt,
                    ValidationReport* out) {
   const std::uint32_t np = static_cast<std::uint32_t>(index.points());
@@ -47,8 +76,7 @@ void leave_one_out(const GridIndex& index, const GroupSolFactory& sol, const Val
   out->evaluated = order.size();
   out->unpredictable = 0;
   std::vector<double> all, interior, frontier;
-  struct Bad { double err; std::uint32_t p; double pred; };
-  std::vector<Bad> bad;
+  std::vector<Scored> scored;
   int sol_group = -1;
   std::unique_ptr<SolFunction> group_sol;
   EvalResult r;
@@ -67,26 +95,60 @@ void leave_one_out(const GridIndex& index, const GroupSolFactory& sol, const Val
     double err = std::abs(r.ms - meas) / meas * 100.0;
     all.push_back(err);
     (index.point_frontier(p) ? frontier : interior).push_back(err);
-    bad.push_back({err, p, r.ms});
+    scored.push_back({err, p, r.ms, index.point_frontier(p)});
   }
   out->all = error_stats(all);
   out->interior = error_stats(interior);
   out->frontier = error_stats(frontier);
-  std::size_t k = std::min(opt.worst, bad.size());
-  std::partial_sort(bad.begin(), bad.begin() + static_cast<std::ptrdiff_t>(k), bad.end(),
-                    [](const Bad& a, const Bad& b) { return a.err > b.err; });
-  out->worst.clear();
-  for (std::size_t i = 0; i < k; ++i) {
-    ValidationPoint v;
-    std::uint32_t row = index.point_rows(bad[i].p).first[0];
-    v.where = index.table().where(row);
-    v.key = point_key_text(index, bad[i].p);
-    v.measured_ms = index.point_latency(bad[i].p);
-    v.predicted_ms = bad[i].pred;
-    v.error_pct = bad[i].err;
-    v.frontier = index.point_frontier(bad[i].p);
-    out->worst.push_back(v);
+  keep_worst(index, scored, opt, out);
+}
+
+void holdout(const GridIndex& train, const GridIndex& test, const ValidationOptions& opt, ValidationReport* out) {
+  const std::size_t ncat = test.categories().size();
+  // Category codes of the test table translated to the training table's codes (by raw text).
+  std::vector<std::vector<int>> to_train(ncat);
+  for (std::size_t c = 0; c < ncat; ++c) {
+    const auto& tcol = test.table().columns[static_cast<std::size_t>(test.categories()[c].column)];
+    const auto& rcol = train.table().columns[static_cast<std::size_t>(train.categories()[c].column)];
+    for (const auto& text : tcol.text) to_train[c].push_back(rcol.find(text));
   }
+  out->points = test.points();
+  out->groups = test.groups();
+  out->evaluated = out->unpredictable = out->shared = 0;
+  std::vector<double> all, interior, frontier;
+  std::vector<Scored> scored;
+  std::vector<std::uint32_t> codes(ncat);
+  EvalResult r;
+  for (std::uint32_t p = 0; p < test.points(); ++p) {
+    const std::uint32_t* tc = test.group_codes(test.point_group(p));
+    int g = 0;
+    for (std::size_t c = 0; c < ncat && g >= 0; ++c) {
+      int code = to_train[c][tc[c]];
+      if (code < 0) g = -1;
+      else codes[c] = static_cast<std::uint32_t>(code);
+    }
+    if (g >= 0) g = train.find_group(codes.data());
+    if (g >= 0) train.evaluate(g, test.point_raw(p), nullptr, -1, &r);
+    if (g < 0 || !r.found) {
+      ++out->unpredictable;
+      continue;
+    }
+    if (r.exact) {
+      ++out->shared;
+      continue;
+    }
+    ++out->evaluated;
+    double meas = test.point_latency(p);
+    double err = std::abs(r.ms - meas) / meas * 100.0;
+    bool extrapolated = r.extrapolated_axes != 0;
+    all.push_back(err);
+    (extrapolated ? frontier : interior).push_back(err);
+    scored.push_back({err, p, r.ms, extrapolated});
+  }
+  out->all = error_stats(all);
+  out->interior = error_stats(interior);
+  out->frontier = error_stats(frontier);
+  keep_worst(test, scored, opt, out);
 }
 
 }  // namespace aiconf::perfdb

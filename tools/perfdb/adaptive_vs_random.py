@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""How much GPU time `aiconf-collect --adaptive` saves: holdout error of the adaptive collection
+against the full sweep, round by round, next to random subsets of the same size.
+
+The adaptive table keeps its rows in measurement order (rows already present first, then the
+coarse pass, then one block per round), so its prefixes are the table as it stood after each round.
+Each subset is written to a temporary perf database and `aiconf db holdout <subset> <full>` predicts
+the points of the full sweep that the subset lacks (plugin schema, so extrapolation holds the
+speed-of-light utilisation, as queries do). "GPU time" is the sum over rows of latency x samples
+(the timed replays; warm-up and flushes not counted).
+
+usage: adaptive_vs_random.py <aiconf> <adaptive-table.txt> <full-root> <system> <table>
+                             <first-prefix> <step> [--seeds 3] [--markdown]
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+
+
+def read(path):
+    with open(path) as f:
+        lines = f.read().splitlines()
+    return lines[0], [l for l in lines[1:] if l]
+
+
+def gpu_ms(header, rows):
+    cols = header.split(',')
+    li, si = cols.index('latency'), cols.index('samples')
+    return sum(float(r.split(',')[li]) * float(r.split(',')[si]) for r in rows)
+
+
+def holdout(aiconf, header, rows, full_root, system, table, tmp):
+    root = os.path.join(tmp, 'subset')
+    shutil.rmtree(root, ignore_errors=True)
+    d = os.path.join(root, system, 'aiconf', '0.1.0')
+    os.makedirs(d)
+    with open(os.path.join(d, table + '.txt'), 'w') as f:
+        f.write('\n'.join([header] + rows) + '\n')
+    out = subprocess.run([aiconf, 'db', 'holdout', root, full_root, '--system', system, '--table', table,
+                          '--backend', 'aiconf', '--json'], check=True, capture_output=True, text=True).stdout
+    t = json.loads(out)['systems'][0]['tables'][0]
+    if 'error' in t:
+        raise SystemExit(t['error'])
+    return t['all'], t['evaluated']
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for a in ('aiconf', 'adaptive', 'full_root', 'system', 'table'):
+        ap.add_argument(a)
+    ap.add_argument('first', type=int)
+    ap.add_argument('step', type=int)
+    ap.add_argument('--seeds', type=int, default=3)
+    args = ap.parse_args()
+    header, adaptive = read(args.adaptive)
+    full_header, full = read(os.path.join(args.full_root, args.system, 'aiconf', '0.1.0', args.table + '.txt'))
+    full_gpu = gpu_ms(full_header, full)
+    sizes = list(range(args.first, len(adaptive), args.step)) + [len(adaptive)]
+    print(f'{args.table} on {args.system}: full sweep {len(full)} cases, {full_gpu / 60000:.2f} GPU-minutes of timed samples')
+    print('| cases | share of sweep | adaptive: GPU-min | adaptive: holdout median / p90 / max | random (%d seeds): median / p90 / max |' % args.seeds)
+    print('| --- | --- | --- | --- | --- |')
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            sub = adaptive[:n]
+            a, _ = holdout(args.aiconf, header, sub, args.full_root, args.system, args.table, tmp)
+            rnd = []
+            for seed in range(args.seeds):
+                r, _ = holdout(args.aiconf, full_header, random.Random(seed).sample(full, n), args.full_root, args.system,
+                               args.table, tmp)
+                rnd.append(r)
+            mean = lambda k: sum(r[k] for r in rnd) / len(rnd)
+            print(f'| {n} | {n / len(full):.0%} | {gpu_ms(header, sub) / 60000:.2f} | '
+                  f'{a["median_pct"]:.2f}% / {a["p90_pct"]:.2f}% / {a["max_pct"]:.1f}% | '
+                  f'{mean("median_pct"):.2f}% / {mean("p90_pct"):.2f}% / {mean("max_pct"):.1f}% |')
+
+
+if __name__ == '__main__':
+    main()
