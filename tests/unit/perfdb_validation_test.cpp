@@ -44,6 +44,24 @@ TEST_CASE("leave-one-out on a power law: zero error, interior and frontier count
   CHECK(rep.evaluated == 2);
 }
 
+TEST_CASE("inferred schema: head dims, window size and beam width are categorical whatever their values") {
+  test::TempDir dir;
+  std::string text = header("head_dim,window_size,beam_width,batch_size");
+  for (int d : {64, 128, 192, 256})
+    for (int w : {0, 128, 8192})
+      for (int b : {1, 2, 4}) text += row(std::to_string(d) + "," + std::to_string(w) + "," + std::to_string(b % 3 + 1) + "," + std::to_string(b), "1");
+  dir.write("toy/attn_perf.txt", text);
+  std::shared_ptr<PerfDatabase> db;
+  REQUIRE(open_perf_database(dir.str(), "toy", &db).is_ok());
+  TableSchema s;
+  REQUIRE(db->infer_schema("attn_perf", &s).is_ok());
+  REQUIRE(s.keys.size() == 4);
+  CHECK(s.keys[0].kind == ColumnKind::categorical);  // head_dim
+  CHECK(s.keys[1].kind == ColumnKind::categorical);  // window_size
+  CHECK(s.keys[2].kind == ColumnKind::categorical);  // beam_width
+  CHECK(s.keys[3].kind == ColumnKind::numeric);      // batch_size: a size
+}
+
 TEST_CASE("holdout: a subset predicts the points of the full table it lacks") {
   test::TempDir train, full;
   // Full table: a power law on m = 1..64 in group "a", plus a group "c" the subset never saw.

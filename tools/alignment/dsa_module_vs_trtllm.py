@@ -92,7 +92,8 @@ def main():
     with open(os.path.join(a.out, "dsa_module_vs_trtllm.json"), "w") as f:
         json.dump({"generated": gen, "commit": git_commit(), "made_by": "tools/alignment/dsa_module_vs_trtllm.py",
                    "reference": "aiconfigurator reference tables, TensorRT-LLM 1.3.0rc20 (../shared/reference/aiconfigurator; latencies not copied)",
-                   "cards": {s: card_of(s) for s in systems}, "summary": summ, "shapes": public}, f, indent=1)
+                   "cards": {s: card_of(s) for s in systems}, "summary": summ, "shapes": public}, f, separators=(",", ":"))
+        f.write("\n")
     md = ["# DSA module: ours vs TensorRT-LLM 1.3.0rc20 (reference rows at the same shapes)", "",
           "Made by `tools/alignment/dsa_module_vs_trtllm.py` (%s, commit %s). Ours: the module mock layer's rows in "
           "`perfdb/<system>/aiconf/0.1.0/dsa_*_module_perf.txt` (projections, indexer, top-k, sparse MLA, BMMs in one CUDA "

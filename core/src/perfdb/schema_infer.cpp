@@ -19,6 +19,12 @@ bool is_sequence_like(const std::string& c) {
          starts_with(c, "past") || starts_with(c, "context") || ends_with(c, "_len");
 }
 
+bool is_structural(const std::string& c) {
+  // Each value picks another kernel instance (tile shapes, masking): there is nothing to
+  // interpolate between head dims 64 and 192, or between no window and a 128-token window.
+  return ends_with(c, "_dim") || c == "window_size" || c == "beam_width";
+}
+
 bool is_measurement_column(const std::string& c) {
   // What aiconf-collect writes after `latency` about the measurement itself (not about the shape).
   return c == "timing" || c == "samples" || c == "spread" || c == "throttled";
@@ -37,7 +43,7 @@ TableSchema infer_schema(const TableData& table) {
     if (is_fixed_column(col.name)) {
       if (distinct <= 1) continue;
       c.kind = ColumnKind::categorical;
-    } else if (!col.all_numeric || distinct < 3) {
+    } else if (!col.all_numeric || distinct < 3 || is_structural(col.name)) {
       c.kind = ColumnKind::categorical;
     } else {
       c.kind = ColumnKind::numeric;

@@ -6,6 +6,8 @@
 //  - a key column whose values all parse as numbers and that holds at least three values is
 //    numeric; any other key column is categorical (matched exactly: with one or two values there
 //    is nothing to interpolate between, and every point would be a frontier point);
+//  - structural columns (*_dim, window_size, beam_width) are categorical whatever their values:
+//    each value selects another kernel instance;
 //  - numeric transform: sqrt for sequence-like columns (isl, osl, seq*, step, *_len, past*,
 //    kv_len, context*) of attention-like context tables (name contains attention, attn, mla or
 //    dsa, and context): prefill cost grows with the square of the new tokens; otherwise log when
@@ -24,6 +26,8 @@ TableSchema infer_schema(const TableData& table);
 bool is_attention_like(const std::string& table_name);
 /// True for a sequence-length-like column name.
 bool is_sequence_like(const std::string& column_name);
+/// True for a column whose values select kernel instances (head dims, window size, beam width).
+bool is_structural(const std::string& column_name);
 /// aiconf-collect's measurement columns after `latency` (timing, samples, spread, throttled): never keys.
 bool is_measurement_column(const std::string& column_name);
 
