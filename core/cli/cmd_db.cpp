@@ -115,7 +115,10 @@ std::string schema_text(const TableSchema& s) {
   for (const auto& k : s.keys) {
     out += (out.empty() ? "" : " ") + k.name;
     if (k.kind == ColumnKind::categorical) out += "(cat)";
-    else out += k.transform == AxisTransform::log ? "(log)" : k.transform == AxisTransform::sqrt ? "(sqrt)" : "(lin)";
+    else out += k.transform == AxisTransform::log      ? "(log)"
+                : k.transform == AxisTransform::sqrt   ? "(sqrt)"
+                : k.transform == AxisTransform::affine ? "(affine)"
+                                                       : "(lin)";
   }
   return out;
 }

@@ -68,7 +68,7 @@ TableSchema schema(const char* table, const char* op) {
           {numeric("batch_size", AxisTransform::log), numeric("isl", AxisTransform::sqrt), numeric("num_heads", AxisTransform::log),
            numeric("num_key_value_heads", AxisTransform::log), categorical("head_dim"), categorical("window_size"),
            categorical("beam_width"), categorical("attn_dtype"), categorical("kv_cache_dtype"),
-           numeric_or("step", AxisTransform::sqrt, 0)}};
+           numeric_or("step", past_length_transform(table), 0)}};
 }
 
 }  // namespace

@@ -38,13 +38,13 @@ SolCost topk_cost(const Params& key) {
 TableSchema logits_schema(const char* table, const char* op) {
   return {table, {op},
           {numeric("index_n_heads", AxisTransform::log), categorical("index_head_dim"), numeric("batch_size", AxisTransform::log),
-           numeric("isl", AxisTransform::sqrt), numeric_or("step", AxisTransform::sqrt, 0)}};
+           numeric("isl", AxisTransform::sqrt), numeric_or("step", past_length_transform(table), 0)}};
 }
 
 TableSchema topk_schema(const char* table, const char* op) {
   return {table, {op},
           {categorical("index_topk"), numeric("batch_size", AxisTransform::log), numeric("isl", AxisTransform::sqrt),
-           numeric_or("step", AxisTransform::sqrt, 0)}};
+           numeric_or("step", past_length_transform(table), 0)}};
 }
 
 }  // namespace

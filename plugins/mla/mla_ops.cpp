@@ -55,7 +55,7 @@ TableSchema attention_schema(const char* table, const char* op) {
   return {table, {op},
           {categorical("mla_dtype"), categorical("kv_cache_dtype"), numeric("num_heads", AxisTransform::log),
            numeric("batch_size", AxisTransform::log), numeric("isl", AxisTransform::sqrt),
-           numeric_or("step", AxisTransform::sqrt, 0)}};
+           numeric_or("step", past_length_transform(table), 0)}};
 }
 
 TableSchema bmm_schema(const char* op_name) {

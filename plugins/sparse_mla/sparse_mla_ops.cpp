@@ -32,7 +32,7 @@ TableSchema schema(const char* table, const char* op) {
   return {table, {op},
           {numeric("num_heads", AxisTransform::log), categorical("kv_lora_rank"), categorical("qk_rope_head_dim"),
            categorical("index_topk"), categorical("kv_cache_dtype"), numeric("batch_size", AxisTransform::log),
-           numeric("isl", AxisTransform::sqrt), numeric_or("step", AxisTransform::sqrt, 0)}};
+           numeric("isl", AxisTransform::sqrt), numeric_or("step", past_length_transform(table), 0)}};
 }
 
 }  // namespace

@@ -143,6 +143,26 @@ TEST_CASE("without an operation, a sqrt or linear axis extrapolates at most quad
   }
 }
 
+TEST_CASE("an affine axis blends the latency itself: exact for a + b x, linear beyond the range") {
+  test::TempDir dir;
+  // Decode-like: 2 ms fixed + 0.5 ms per 1000 cached tokens, on a geometric grid.
+  std::string text = header("dtype,m");
+  for (int m : {1000, 2000, 4000, 8000}) text += row("bf16," + std::to_string(m), std::to_string(2 + 0.0005 * m));
+  dir.write("toy/toy_perf.txt", text);
+  auto db = open_db(dir);
+  test::ToyOp op;
+  TableSchema sch = op.schema();
+  sch.keys.back().transform = AxisTransform::affine;
+  Latency l;
+  REQUIRE(db->lookup_table(sch, Params{{"dtype", std::string("bf16")}, {"m", std::int64_t(3000)}}, &l).is_ok());
+  CHECK(l.ms == Approx(3.5));  // a log-latency blend would give 3.43..3.47
+  CHECK(l.provenance == Provenance::interpolated);
+  REQUIRE(db->lookup_table(sch, Params{{"dtype", std::string("bf16")}, {"m", std::int64_t(12000)}}, &l).is_ok());
+  CHECK(l.ms == Approx(8.0));  // the line through the last two points
+  REQUIRE(db->lookup_table(sch, Params{{"dtype", std::string("bf16")}, {"m", std::int64_t(500)}}, &l).is_ok());
+  CHECK(l.ms == Approx(2.25));
+}
+
 TEST_CASE("no data for the key: hybrid answers speed-of-light / empirical efficiency, silicon errors") {
   test::TempDir dir;
   dir.write("toy/toy_perf.txt", power_table());

@@ -19,8 +19,11 @@ namespace aiconf {
 
 /// How a key column is treated by interpolation.
 enum class ColumnKind { numeric, categorical };
-/// The space a numeric axis is interpolated in (latency is close to linear there).
-enum class AxisTransform { linear, log, sqrt };
+/// The space a numeric axis is interpolated in (latency is close to linear there). linear, log and
+/// sqrt blend log(latency) (a power law between points); affine keeps the raw value and blends the
+/// latency itself: exact for latency = a + b * x, the shape of decode time against cached tokens or
+/// batch (a fixed cost plus bytes that grow with x). Appended last: the values of the others stay.
+enum class AxisTransform { linear, log, sqrt, affine };
 
 struct Column {
   std::string name;

@@ -20,6 +20,7 @@ const char* transform_name(AxisTransform t) {
   switch (t) {
     case AxisTransform::log: return "log";
     case AxisTransform::sqrt: return "sqrt";
+    case AxisTransform::affine: return "affine";
     default: return "linear";
   }
 }
@@ -402,6 +403,11 @@ double GridIndex::eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) c
 
   if (br.kind == Bracket::exact) return child(br.i, false);
   c.out->exact = false;
+  if (br.kind == Bracket::interp && axes_[level].transform == AxisTransform::affine) {
+    // Straight line in latency between the brackets (exact for a + b x); back to log latency.
+    const double lo = std::exp(child(br.lo, false)), hi = std::exp(child(br.hi, false));
+    return std::log(lo + br.t * (hi - lo));
+  }
   if (br.kind == Bracket::interp) {
     // Monotone cubic (PCHIP, Fritsch-Carlson slopes) through the two bracketing values and their
     // outer neighbours when present: latency curves bend (launch floor -> power law), which a
@@ -450,16 +456,25 @@ double GridIndex::eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) c
   // exponent in [0, 2]); a noisy pair of boundary points must not extrapolate to absurd values.
   // On linear and sqrt axes a straight line in log latency is exponential in the raw value, so the
   // quadratic bound is applied to the result (a sequence length 4x past the table: at most 16x).
-  double slope = (vb - vi) / (xs[b] - xs[in]);
-  slope = std::max(slope, 0.0);
-  if (axes_[level].transform == AxisTransform::log) slope = std::min(slope, 2.0);
-  double v = vb + slope * (q - xs[b]);
+  double v;
+  if (axes_[level].transform == AxisTransform::affine) {
+    // The line through the two boundary points, in latency (slope >= 0); NaN when it falls to 0
+    // or below, which the bound below replaces.
+    const double lb = std::exp(vb), li = std::exp(vi);
+    const double at = lb + std::max((lb - li) / (xs[b] - xs[in]), 0.0) * (q - xs[b]);
+    v = at > 0 ? std::log(at) : -std::numeric_limits<double>::infinity();
+  } else {
+    double slope = (vb - vi) / (xs[b] - xs[in]);
+    slope = std::max(slope, 0.0);
+    if (axes_[level].transform == AxisTransform::log) slope = std::min(slope, 2.0);
+    v = vb + slope * (q - xs[b]);
+  }
   const double raw_q = c.qraw[level], raw_b = craw_[nd.xoff + b];
   if (axes_[level].transform != AxisTransform::log && raw_q > 0 && raw_b > 0) {
     const double quadratic = vb + 2.0 * std::log(raw_q / raw_b);
     v = raw_q > raw_b ? std::min(v, quadratic) : std::max(v, quadratic);
   }
-  return v;
+  return std::isfinite(v) ? v : vb;  // an affine line through zero at a query of 0: hold the boundary
 }
 
 void GridIndex::evaluate(int group, const double* raw, const SolFunction* sol, int excluded, EvalResult* out) const {

@@ -77,7 +77,7 @@ std::string values_of(const TableColumn& col) {
 }
 
 const char* transform_word(AxisTransform t) {
-  return t == AxisTransform::log ? "log" : t == AxisTransform::sqrt ? "sqrt" : "linear";
+  return t == AxisTransform::log ? "log" : t == AxisTransform::sqrt ? "sqrt" : t == AxisTransform::affine ? "affine" : "linear";
 }
 
 }  // namespace

@@ -35,6 +35,7 @@ TableSchema infer_schema(const TableData& table) {
   s.table = table.name;
   const bool attn = is_attention_like(table.name);
   const bool context = table.name.find("context") != std::string::npos;
+  const bool generation = table.name.find("generation") != std::string::npos;
   for (const auto& col : table.columns) {
     const std::size_t distinct = col.text.size();
     Column c;
@@ -50,6 +51,7 @@ TableSchema infer_schema(const TableData& table) {
       bool positive = true;
       for (double x : col.number) positive = positive && x > 0;
       if (attn && context && is_sequence_like(col.name)) c.transform = AxisTransform::sqrt;
+      else if (attn && generation && is_sequence_like(col.name)) c.transform = AxisTransform::affine;
       else if (positive) c.transform = AxisTransform::log;
       else c.transform = AxisTransform::linear;
     }

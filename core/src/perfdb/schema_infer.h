@@ -10,7 +10,9 @@
 //    each value selects another kernel instance;
 //  - numeric transform: sqrt for sequence-like columns (isl, osl, seq*, step, *_len, past*,
 //    kv_len, context*) of attention-like context tables (name contains attention, attn, mla or
-//    dsa, and context): prefill cost grows with the square of the new tokens; otherwise log when
+//    dsa, and context): prefill cost grows with the square of the new tokens; affine for them in
+//    attention-like generation tables: decode time is a fixed cost plus cached-token bytes
+//    (a + b * step), which a blend of the latency itself follows exactly; otherwise log when
 //    every value is > 0 (batch, tokens, m/n/k, message sizes, past lengths on geometric grids);
 //    otherwise linear.
 

@@ -105,7 +105,7 @@ inline TableSchema attention_module_schema(const char* table, const char* op) {
           {categorical("architecture"), categorical("mla_dtype"), categorical("kv_cache_dtype"), categorical("gemm_type"),
            numeric("num_heads", AxisTransform::log), numeric("batch_size", AxisTransform::log),
            numeric("isl", AxisTransform::sqrt), numeric_or("tp_size", AxisTransform::linear, 1),
-           numeric_or("step", AxisTransform::sqrt, 0)}};
+           numeric_or("step", past_length_transform(table), 0)}};
 }
 
 }  // namespace aiconf::plugins
