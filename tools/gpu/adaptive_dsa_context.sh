@@ -13,14 +13,9 @@ if [ ! -d "$work/$system" ]; then
   mkdir -p "$work" && cp -r perfdb/systems "perfdb/$system" "$work/"
 fi
 ./build-gpu/bin/aiconf-collect --model examples/configs/DeepSeek-V3.2.json --collector dsa_context_module \
-  --out "$work" --adaptive 128 --adaptive-target 0.02 --time-budget-s "$secs" \
+  --out "$work" --resume --adaptive 128 --adaptive-target 0.02 --time-budget-s "$secs" \
   --min-samples 3 --max-samples 10 --case-time-s 0.5 --warmup 2 2>&1 | grep -v "^\[" | tail -40 | tee "$out/collect.log"
 tar czf "$out/perfdb_$system.tar.gz" -C "$work" "$system"
 timeout 120 ./build-gpu/bin/aiconf_bench_ceilings --json "$out/ceilings_$system.json" >"$out/ceilings.txt" 2>&1
 echo "ceilings rc=$? $(tail -3 "$out/ceilings.txt")"
-refopt=()
-[ -n "$ref" ] && refopt=(--reference "$ref")
-for p in dsa_indexer sparse_mla; do
-  ./build-gpu/bin/aiconf check $p --system "$system" --perfdb "$work" "${refopt[@]}" >"$out/check_$p.txt" 2>&1
-  echo "check $p rc=$? $(tail -1 "$out/check_$p.txt")"
-done
+tools/gpu/check_dsa_plugins.sh "$out" "$system" "$work" "$ref"

@@ -18,9 +18,4 @@ fi
   --out "$work" --resume --time-budget-s "$secs" --min-samples 3 --max-samples 10 --case-time-s 0.5 --warmup 2 \
   2>&1 | grep "^aiconf-collect" | tee "$out/collect.log"
 tar czf "$out/perfdb_$system.tar.gz" -C "$work" "$system"
-refopt=()
-[ -n "$ref" ] && refopt=(--reference "$ref")
-for p in dsa_indexer sparse_mla; do
-  ./build-gpu/bin/aiconf check $p --system "$system" --perfdb "$work" "${refopt[@]}" >"$out/check_$p.txt" 2>&1
-  echo "check $p rc=$? $(tail -1 "$out/check_$p.txt")"
-done
+tools/gpu/check_dsa_plugins.sh "$out" "$system" "$work" "$ref"

@@ -8,5 +8,5 @@ out=$1 secs=$2 cfg=$3
 tools/gpu/device_build.sh aiconf_plugins aiconf_collect >"$out/build.log" 2>&1
 tail -1 "$out/build.log"
 ./build-gpu/bin/aiconf-collect --model "$cfg" --collector moe --resume --time-budget-s "$secs" 2>&1 | grep "^aiconf-collect" | tee "$out/collect.log"
-sys=$(ls -d perfdb/h*_sxm | head -0; nvidia-smi --query-gpu=name --format=csv,noheader | grep -q H200 && echo h200_sxm || echo h100_sxm)
+sys=$(nvidia-smi --query-gpu=name --format=csv,noheader | grep -q H200 && echo h200_sxm || echo h100_sxm)
 tar czf "$out/moe_$sys.tar.gz" perfdb/$sys/aiconf/0.1.0/moe_perf.txt perfdb/$sys/aiconf/0.1.0/collection_meta.json
