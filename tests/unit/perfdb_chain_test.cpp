@@ -90,6 +90,31 @@ TEST_CASE("a grid that is not a rectangle interpolates axis by axis over what ea
   CHECK(l.rows.size() == 3);
 }
 
+TEST_CASE("a measured line that must extrapolate gives way to complete neighbours on both sides") {
+  test::TempDir dir;
+  // latency = m * n. m=1 and m=4 hold n = 1..8; the m=2 line has one point, n=2, off the trend
+  // (a partial line, as an adaptive collection or a b*s-limited sweep leaves). At (m=2, n=8) that
+  // line could only hold its lone point (20); the neighbours answer without extrapolating:
+  // sqrt(8 * 32) = 16 in log-log.
+  std::string text = header("dtype,m,n");
+  for (int m : {1, 4})
+    for (int n : {1, 2, 4, 8}) text += row("bf16," + std::to_string(m) + "," + std::to_string(n), std::to_string(m * n));
+  text += row("bf16,2,2", "20");
+  dir.write("toy/toy_perf.txt", text);
+  auto db = open_db(dir);
+  test::ToyOp op(true);
+  Latency l;
+  REQUIRE(db->lookup_table(op.schema(), Params{{"dtype", std::string("bf16")}, {"m", std::int64_t(2)}, {"n", std::int64_t(8)}}, &l)
+              .is_ok());
+  CHECK(l.ms == Approx(16.0));
+  CHECK(l.provenance == Provenance::interpolated);
+  for (const auto& r : l.rows) CHECK_FALSE(contains(r, ":10"));  // the m=2 row (line 10) is not among the rows used
+  // On the measured point itself the line answers exactly.
+  REQUIRE(db->lookup_table(op.schema(), Params{{"dtype", std::string("bf16")}, {"m", std::int64_t(2)}, {"n", std::int64_t(2)}}, &l)
+              .is_ok());
+  CHECK(l.ms == Approx(20.0));
+}
+
 TEST_CASE("outside the measured range: hold the boundary's utilization, scale by speed-of-light") {
   test::TempDir dir;
   dir.write("toy/toy_perf.txt", power_table());

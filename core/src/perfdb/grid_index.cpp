@@ -345,6 +345,64 @@ double GridIndex::eval_child(std::uint32_t node, std::size_t level, std::uint32_
   return v;
 }
 
+// A measured value on this axis whose subtree answers only by extrapolating a deeper axis (it lacks
+// the query's range there: an adaptive collection or a b*s-limited sweep leaves such partial lines)
+// gives way to its neighbours on both sides when they answer without extrapolating: a point between
+// two complete lines is a better guess than a lone line stretched beyond its data.
+template <bool kExcl, class Blend>
+double GridIndex::exact_or_neighbours(std::uint32_t node, std::size_t level, int i, EvalCtx& c, Blend&& blend) const {
+  EvalResult& r = *c.out;
+  const std::uint32_t above = r.extrapolated_axes;
+  const int n0 = r.nused;
+  const bool sol0 = r.used_sol;
+  r.extrapolated_axes = 0;
+  const double v = eval_child<kExcl>(node, level, static_cast<std::uint32_t>(i), c, false);
+  const std::uint32_t deeper = r.extrapolated_axes;
+  r.extrapolated_axes = deeper | above;
+  if (!deeper) return v;
+  const Node& nd = nodes_[node];
+  const double* xs = cx_.data() + nd.xoff;
+  const int count = static_cast<int>(nd.count);
+  auto empty = [&](int k) { return kExcl && child_empty(node, level, static_cast<std::uint32_t>(k), c.excluded); };
+  Bracket nb;
+  nb.kind = Bracket::interp;
+  nb.lo = i - 1;
+  nb.hi = i + 1;
+  while (nb.lo >= 0 && empty(nb.lo)) --nb.lo;
+  while (nb.hi < count && empty(nb.hi)) ++nb.hi;
+  if (nb.lo < 0 || nb.hi >= count) return v;
+  int lo2 = nb.lo - 1, hi2 = nb.hi + 1;
+  while (lo2 >= 0 && empty(lo2)) --lo2;
+  while (hi2 < count && empty(hi2)) ++hi2;
+  nb.lo2 = lo2;
+  nb.hi2 = hi2 < count ? hi2 : -1;
+  nb.h1 = xs[nb.hi] - xs[nb.lo];
+  nb.t = (c.q[level] - xs[nb.lo]) / nb.h1;
+  if (nb.lo2 >= 0) nb.h0 = xs[nb.lo] - xs[nb.lo2];
+  if (nb.hi2 >= 0) nb.h2 = xs[nb.hi2] - xs[nb.hi];
+  hermite(nb);
+  const int n1 = r.nused;
+  const bool exact1 = r.exact, sol1 = r.used_sol;
+  r.extrapolated_axes = 0;
+  const double w = blend(nb);
+  if (r.extrapolated_axes != 0 || !std::isfinite(w)) {  // the neighbours extrapolate too: keep the measured line
+    r.extrapolated_axes = deeper | above;
+    r.nused = n1;
+    r.exact = exact1;
+    r.used_sol = sol1;
+    return v;
+  }
+  // Report the neighbours' rows, not the discarded line's.
+  const int n2 = r.nused;
+  std::copy(r.used + n1, r.used + n2, r.used + n0);
+  std::copy(r.used_outer + n1, r.used_outer + n2, r.used_outer + n0);
+  r.nused = n0 + (n2 - n1);
+  r.extrapolated_axes = above;
+  r.exact = false;
+  r.used_sol = sol0;
+  return w;
+}
+
 template <bool kExcl>
 double GridIndex::eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) const {
   const Node& nd = nodes_[node];
@@ -352,6 +410,36 @@ double GridIndex::eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) c
   const double* xs = cx_.data() + nd.xoff;
   const int count = static_cast<int>(nd.count);
   auto child = [&](int k, bool outer) { return eval_child<kExcl>(node, level, static_cast<std::uint32_t>(k), c, outer); };
+  // Between two measured values: the blend of their subtrees' answers.
+  auto blend = [&](const Bracket& bb) -> double {
+    if (axes_[level].transform == AxisTransform::affine) {
+      // Straight line in latency between the brackets (exact for a + b x); back to log latency.
+      const double lo = std::exp(child(bb.lo, false)), hi = std::exp(child(bb.hi, false));
+      return std::log(lo + bb.t * (hi - lo));
+    }
+    // Monotone cubic (PCHIP, Fritsch-Carlson slopes) through the two bracketing values and their
+    // outer neighbours when present: latency curves bend (launch floor -> power law), which a
+    // straight line between the brackets misses. Without an outer neighbour the slope at that
+    // end is the secant (linear on that side).
+    double vlo = child(bb.lo, false), vhi = child(bb.hi, false);
+    const double h1 = bb.h1;
+    double d1 = vhi - vlo;  // = s1 * h1
+    double mlo_h = d1, mhi_h = d1;  // end slopes times h1
+    // Fritsch-Carlson weighted harmonic mean of the secants, written with one division:
+    // m = 3 (h0 + h1) s0 s1 / ((2 h1 + h0) s1 + (h1 + 2 h0) s0), with s = d / h.
+    if (bb.lo2 >= 0) {
+      double h0 = bb.h0, d0 = vlo - child(bb.lo2, true);
+      double num = 3 * (h0 + h1) * d0 * d1, den = (2 * h1 + h0) * d1 * h0 + (h1 + 2 * h0) * d0 * h1;
+      mlo_h = d0 * d1 <= 0 ? 0 : num / den * h1;
+    }
+    if (bb.hi2 >= 0) {
+      double h2 = bb.h2, d2 = child(bb.hi2, true) - vhi;
+      double num = 3 * (h1 + h2) * d1 * d2, den = (2 * h2 + h1) * d2 * h1 + (h2 + 2 * h1) * d1 * h2;
+      mhi_h = d1 * d2 <= 0 ? 0 : num / den * h1;
+    }
+    return bb.w00 * vlo + bb.w10 * mlo_h + bb.w01 * vhi + bb.w11 * mhi_h;
+  };
+
 
   Bracket local;
   const Bracket* brp;
@@ -368,7 +456,7 @@ double GridIndex::eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) c
     int i = static_cast<int>(std::lower_bound(xs, xs + count, q) - xs);
     int lo = i - 1, hi = i;
     if (i < count && craw_[nd.xoff + i] == c.qraw[level]) {
-      if (!empty(i)) return child(i, false);
+      if (!empty(i)) return exact_or_neighbours<kExcl>(node, level, i, c, blend);
       hi = i + 1;
     }
     while (lo >= 0 && empty(lo)) --lo;
@@ -401,36 +489,9 @@ double GridIndex::eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) c
   }
   const Bracket& br = *brp;
 
-  if (br.kind == Bracket::exact) return child(br.i, false);
+  if (br.kind == Bracket::exact) return exact_or_neighbours<kExcl>(node, level, br.i, c, blend);
   c.out->exact = false;
-  if (br.kind == Bracket::interp && axes_[level].transform == AxisTransform::affine) {
-    // Straight line in latency between the brackets (exact for a + b x); back to log latency.
-    const double lo = std::exp(child(br.lo, false)), hi = std::exp(child(br.hi, false));
-    return std::log(lo + br.t * (hi - lo));
-  }
-  if (br.kind == Bracket::interp) {
-    // Monotone cubic (PCHIP, Fritsch-Carlson slopes) through the two bracketing values and their
-    // outer neighbours when present: latency curves bend (launch floor -> power law), which a
-    // straight line between the brackets misses. Without an outer neighbour the slope at that
-    // end is the secant (linear on that side).
-    double vlo = child(br.lo, false), vhi = child(br.hi, false);
-    const double h1 = br.h1;
-    double d1 = vhi - vlo;  // = s1 * h1
-    double mlo_h = d1, mhi_h = d1;  // end slopes times h1
-    // Fritsch-Carlson weighted harmonic mean of the secants, written with one division:
-    // m = 3 (h0 + h1) s0 s1 / ((2 h1 + h0) s1 + (h1 + 2 h0) s0), with s = d / h.
-    if (br.lo2 >= 0) {
-      double h0 = br.h0, d0 = vlo - child(br.lo2, true);
-      double num = 3 * (h0 + h1) * d0 * d1, den = (2 * h1 + h0) * d1 * h0 + (h1 + 2 * h0) * d0 * h1;
-      mlo_h = d0 * d1 <= 0 ? 0 : num / den * h1;
-    }
-    if (br.hi2 >= 0) {
-      double h2 = br.h2, d2 = child(br.hi2, true) - vhi;
-      double num = 3 * (h1 + h2) * d1 * d2, den = (2 * h2 + h1) * d2 * h1 + (h2 + 2 * h1) * d1 * h2;
-      mhi_h = d1 * d2 <= 0 ? 0 : num / den * h1;
-    }
-    return br.w00 * vlo + br.w10 * mlo_h + br.w01 * vhi + br.w11 * mhi_h;
-  }
+  if (br.kind == Bracket::interp) return blend(br);
   if (br.kind == Bracket::none) return std::numeric_limits<double>::quiet_NaN();
   // Outside the measured range of this axis (under the values chosen above).
   c.out->extrapolated_axes |= 1u << level;

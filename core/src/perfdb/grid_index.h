@@ -136,6 +136,9 @@ private:
   // point is held out, which makes bracket choice depend on the node, not only on its axis values).
   template <bool kExcl>
   [[gnu::visibility("hidden")]] double eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) const;
+  template <bool kExcl, class Blend>
+  [[gnu::visibility("hidden")]] double exact_or_neighbours(std::uint32_t node, std::size_t level, int i, EvalCtx& c,
+                                                           Blend&& blend) const;
   template <bool kExcl>
   [[gnu::visibility("hidden")]] double eval_child(std::uint32_t node, std::size_t level, std::uint32_t child,
                                                    EvalCtx& c, bool outer) const;
