@@ -233,6 +233,8 @@ void run_holdout(const DbOptions& o, CliContext& ctx) {
     DbOptions test_opt = o;
     test_opt.dir = o.test_dir;
     auto test = open_db(test_opt, sys);
+    SystemSpec spec;
+    bool have_spec = load_system_for(o.dir, sys, &spec).is_ok();
     json::array tables;
     if (!o.as_json)
       std::cout << sys << "  " << train->directory() << " predicting " << test->directory()
@@ -244,10 +246,10 @@ void run_holdout(const DbOptions& o, CliContext& ctx) {
       vo.worst = o.worst;
       ValidationReport rep;
       std::string note;
-      Status s = validate_holdout(*train, *test, t.table, op ? &op->schema() : nullptr, vo, &rep);
+      Status s = validate_holdout(*train, *test, t.table, nullptr, op, op && have_spec ? &spec : nullptr, vo, &rep);
       if (!s && op) {
         note = std::string("schema of operation '") + op->name() + "' does not fit (" + s.message() + "); inferred";
-        s = validate_holdout(*train, *test, t.table, nullptr, vo, &rep);
+        s = validate_holdout(*train, *test, t.table, nullptr, nullptr, nullptr, vo, &rep);
       }
       if (!s) {
         if (o.as_json) tables.push_back(json::object{{"table", t.table}, {"error", s.message()}});

@@ -38,6 +38,8 @@ def holdout(aiconf, header, rows, full_root, system, table, tmp):
     shutil.rmtree(root, ignore_errors=True)
     d = os.path.join(root, system, 'aiconf', '0.1.0')
     os.makedirs(d)
+    # The system spec: extrapolation holds the boundary's utilization by speed-of-light, as queries do.
+    shutil.copytree(os.path.join(full_root, 'systems'), os.path.join(root, 'systems'))
     with open(os.path.join(d, table + '.txt'), 'w') as f:
         f.write('\n'.join([header] + rows) + '\n')
     out = subprocess.run([aiconf, 'db', 'holdout', root, full_root, '--system', system, '--table', table,

@@ -129,12 +129,14 @@ public:
 };
 
 /// Holdout validation: every point of `test`'s table that `train`'s table did not measure is
-/// predicted from `train` alone (same schema, same evaluation as queries, no speed-of-light), e.g.
-/// an adaptive collection against the full sweep. `schema` null: inferred from `train`'s table.
+/// predicted from `train` alone (same schema, same evaluation as queries), e.g.
+/// an adaptive collection against the full sweep. `schema` null: `op`'s, else inferred from `train`'s
+/// table; `op` and `sys` (both or neither) let extrapolation hold utilization by speed-of-light.
 /// Interior = interpolated on every axis, frontier = extrapolated on some axis; test points that
 /// `train` holds count in `shared`. Both databases must come from open_perf_database.
 Status validate_holdout(const PerfDatabase& train, const PerfDatabase& test, const std::string& table,
-                        const TableSchema* schema, const ValidationOptions& opt, ValidationReport* out);
+                        const TableSchema* schema, const Operation* op, const SystemSpec* sys,
+                        const ValidationOptions& opt, ValidationReport* out);
 
 /// Opens the database of one system under `root`. Tables are found by a recursive search under
 /// `<root>/<system>/` (or `<root>/systems/data/<system>/` for an aiconfigurator checkout), so both

@@ -384,7 +384,15 @@ double GridIndex::exact_or_neighbours(std::uint32_t node, std::size_t level, int
   const int n1 = r.nused;
   const bool exact1 = r.exact, sol1 = r.used_sol;
   r.extrapolated_axes = 0;
-  const double w = blend(nb);
+  double w = blend(nb);
+  if ((r.extrapolated_axes != 0 || !std::isfinite(w)) && (nb.lo2 >= 0 || nb.hi2 >= 0)) {
+    // An outer neighbour (it only shapes the slopes) lacks the range: the two brackets alone.
+    r.nused = n1;
+    r.extrapolated_axes = 0;
+    nb.lo2 = nb.hi2 = -1;
+    hermite(nb);
+    w = blend(nb);
+  }
   if (r.extrapolated_axes != 0 || !std::isfinite(w)) {  // the neighbours extrapolate too: keep the measured line
     r.extrapolated_axes = deeper | above;
     r.nused = n1;
@@ -506,7 +514,21 @@ double GridIndex::eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) c
     double s_bound = c.sol->sol_ms(pt);
     if (std::isfinite(s_query) && std::isfinite(s_bound) && s_query > 0 && s_bound > 0) {
       c.out->used_sol = true;
-      return vb + std::log(s_query / s_bound);  // same utilization as the boundary point
+      // Same utilization as the boundary point: right for a kernel whose time is all work, but a
+      // boundary point dominated by a fixed cost (launch, a small tile count) carries that cost
+      // into the scaling: 100x the work priced as 100x the fixed cost too. With a second point
+      // inward, the marginal time per unit of speed-of-light (t = a + s x m) is the other
+      // estimate; going up, the smaller of the two, going down, the larger (the fixed cost stays).
+      const double held = vb + std::log(s_query / s_bound);
+      if (br.in < 0) return held;
+      pt[level] = craw_[nd.xoff + br.in];
+      const double s_in = c.sol->sol_ms(pt);
+      const double tb = std::exp(vb), ti = std::exp(child(br.in, true));
+      const double m = (tb - ti) / (s_bound - s_in);
+      if (!std::isfinite(m) || m <= 0 || !std::isfinite(s_in) || s_in == s_bound) return held;
+      const double marginal = tb + (s_query - s_bound) * m;
+      if (s_query > s_bound) return marginal > 0 ? std::min(held, std::log(marginal)) : held;
+      return marginal > 0 ? std::max(held, std::log(marginal)) : held;
     }
   }
   if (br.in < 0) return vb;  // a single measured value on this axis: hold it

@@ -51,6 +51,24 @@ struct TableEntry {
   std::vector<std::shared_ptr<IndexEntry>> retired;  // replaced indexes (a pointer handed out stays valid)
 };
 
+// The speed-of-light function of each categorical group of an index: the operation's cost at the
+// group's category values (extrapolation then holds the boundary point's utilization).
+GroupSolFactory group_sol_factory(const GridIndex& index, const TableData& data, const Operation& op, const SystemSpec& sys) {
+  return [&index, &data, &op, &sys](int g) {
+    Params base;
+    const std::uint32_t* codes = index.group_codes(g);
+    for (std::size_t i = 0; i < index.categories().size(); ++i) {
+      const auto& col = data.columns[static_cast<std::size_t>(index.categories()[i].column)];
+      const std::string& text = col.text[codes[i]];
+      double num = col.number[codes[i]];
+      if (std::isnan(num)) base.set(index.categories()[i].name, text);
+      else if (std::floor(num) == num) base.set(index.categories()[i].name, static_cast<std::int64_t>(num));
+      else base.set(index.categories()[i].name, num);
+    }
+    return make_op_sol(op, sys, base, index.axes());
+  };
+}
+
 class Database final : public PerfDatabase {
 public:
   Database(std::string system, std::string dir, PerfDatabaseOptions opt,
@@ -168,19 +186,7 @@ public:
       GroupSolFactory factory;
       if (op && sys) {
         out->with_sol = true;
-        factory = [&](int g) {
-          Params base;
-          const std::uint32_t* codes = index.group_codes(g);
-          for (std::size_t i = 0; i < index.categories().size(); ++i) {
-            const auto& col = e->data->columns[static_cast<std::size_t>(index.categories()[i].column)];
-            const std::string& text = col.text[codes[i]];
-            double num = col.number[codes[i]];
-            if (std::isnan(num)) base.set(index.categories()[i].name, text);
-            else if (std::floor(num) == num) base.set(index.categories()[i].name, static_cast<std::int64_t>(num));
-            else base.set(index.categories()[i].name, num);
-          }
-          return make_op_sol(*op, *sys, base, index.axes());
-        };
+        factory = group_sol_factory(index, *e->data, *op, *sys);
       }
       leave_one_out(index, factory, opt, out);
       return Status::ok();
@@ -191,13 +197,14 @@ public:
 
   /// A table's rows, its schema (given, or inferred from it) and the GridIndex of both.
   Status index_with(const std::string& table, const TableSchema* schema, TableSchema* sc, GridIndex* index,
-                    std::string* path) const {
+                    std::string* path, const TableData** data) const {
     TableEntry* e = nullptr;
     Status s = load(table, &e);
     if (!s) return s;
     *sc = schema ? *schema : perfdb::infer_schema(*e->data);
     sc->table = table;
     *path = e->file.path;
+    *data = e->data.get();
     return GridIndex::build(*e->data, *sc, opt_.lenient, index);
   }
 
@@ -316,7 +323,8 @@ private:
 }  // namespace
 
 Status validate_holdout(const PerfDatabase& train, const PerfDatabase& test, const std::string& table,
-                        const TableSchema* schema, const ValidationOptions& opt, ValidationReport* out) {
+                        const TableSchema* schema, const Operation* op, const SystemSpec* sys,
+                        const ValidationOptions& opt, ValidationReport* out) {
   try {
     const auto* tr = dynamic_cast<const Database*>(&train);
     const auto* te = dynamic_cast<const Database*>(&test);
@@ -324,14 +332,21 @@ Status validate_holdout(const PerfDatabase& train, const PerfDatabase& test, con
     TableSchema sc, unused;
     GridIndex train_index, test_index;
     std::string train_path, test_path;
-    if (Status s = tr->index_with(table, schema, &sc, &train_index, &train_path); !s) return s;
-    if (Status s = te->index_with(table, &sc, &unused, &test_index, &test_path); !s) return s;
+    const TableData *train_data = nullptr, *test_data = nullptr;
+    if (Status s = tr->index_with(table, schema ? schema : op ? &op->schema() : nullptr, &sc, &train_index, &train_path, &train_data); !s)
+      return s;
+    if (Status s = te->index_with(table, &sc, &unused, &test_index, &test_path, &test_data); !s) return s;
     *out = ValidationReport{};
     out->table = table;
     out->path = test_path;
     out->schema = sc;
-    out->schema_inferred = schema == nullptr;
-    holdout(train_index, test_index, opt, out);
+    out->schema_inferred = schema == nullptr && op == nullptr;
+    GroupSolFactory factory;
+    if (op && sys) {
+      out->with_sol = true;
+      factory = group_sol_factory(train_index, *train_data, *op, *sys);
+    }
+    holdout(train_index, test_index, factory, opt, out);
     return Status::ok();
   } catch (const std::exception& ex) {
     return Status::error(table + ": holdout: " + ex.what());

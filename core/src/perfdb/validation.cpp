@@ -103,7 +103,8 @@ void leave_one_out(const GridIndex& index, const GroupSolFactory& sol, const Val
   keep_worst(index, scored, opt, out);
 }
 
-void holdout(const GridIndex& train, const GridIndex& test, const ValidationOptions& opt, ValidationReport* out) {
+void holdout(const GridIndex& train, const GridIndex& test, const GroupSolFactory& sol, const ValidationOptions& opt,
+             ValidationReport* out) {
   const std::size_t ncat = test.categories().size();
   // Category codes of the test table translated to the training table's codes (by raw text).
   std::vector<std::vector<int>> to_train(ncat);
@@ -118,6 +119,8 @@ void holdout(const GridIndex& train, const GridIndex& test, const ValidationOpti
   std::vector<double> all, interior, frontier;
   std::vector<Scored> scored;
   std::vector<std::uint32_t> codes(ncat);
+  int sol_group = -1;
+  std::unique_ptr<SolFunction> group_sol;
   EvalResult r;
   for (std::uint32_t p = 0; p < test.points(); ++p) {
     const std::uint32_t* tc = test.group_codes(test.point_group(p));
@@ -128,7 +131,11 @@ void holdout(const GridIndex& train, const GridIndex& test, const ValidationOpti
       else codes[c] = static_cast<std::uint32_t>(code);
     }
     if (g >= 0) g = train.find_group(codes.data());
-    if (g >= 0) train.evaluate(g, test.point_raw(p), nullptr, -1, &r);
+    if (g >= 0 && sol && g != sol_group) {
+      group_sol = sol(g);
+      sol_group = g;
+    }
+    if (g >= 0) train.evaluate(g, test.point_raw(p), sol ? group_sol.get() : nullptr, -1, &r);
     if (g < 0 || !r.found) {
       ++out->unpredictable;
       continue;

@@ -19,10 +19,11 @@ void leave_one_out(const GridIndex& index, const GroupSolFactory& sol, const Val
                    ValidationReport* out);
 
 /// Holdout: predicts every point of `test` (a GridIndex of another table built with the same schema)
-/// from `train` alone, through the same evaluation as queries (no speed-of-light). A test point that
+/// from `train` alone, through the same evaluation as queries (`sol` null: no speed-of-light). A test point that
 /// `train` measured itself is counted in `shared` and not scored; one whose categories `train` lacks,
 /// in `unpredictable`. Interior = interpolated on every axis; frontier = extrapolated on some axis.
-void holdout(const GridIndex& train, const GridIndex& test, const ValidationOptions& opt, ValidationReport* out);
+void holdout(const GridIndex& train, const GridIndex& test, const GroupSolFactory& sol, const ValidationOptions& opt,
+             ValidationReport* out);
 
 /// Median / p90 / max of a list of errors (the list is reordered). p90 is the nearest-rank value.
 ErrorStats error_stats(std::vector<double>& errors);
