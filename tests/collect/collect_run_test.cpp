@@ -35,8 +35,9 @@ struct Outcome {
 const char* const kLauncherVars[] = {"SLURM_PROCID", "SLURM_NTASKS", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE",
                                      "PMI_RANK", "PMI_SIZE", "AICONF_FAKE_ABORT_AFTER", "AICONF_PLUGIN_PATH"};
 
-Outcome collect(const std::vector<std::string>& extra, const std::vector<std::pair<std::string, std::string>>& env = {}) {
-  std::vector<std::string> args{AICONF_COLLECT_BIN, "--plugin-dir", AICONF_COLLECT_FIXTURE_DIR, "--no-default-plugins",
+Outcome collect(const std::vector<std::string>& extra, const std::vector<std::pair<std::string, std::string>>& env = {},
+                const char* plugin_dir = AICONF_COLLECT_FIXTURE_DIR) {
+  std::vector<std::string> args{AICONF_COLLECT_BIN, "--plugin-dir", plugin_dir, "--no-default-plugins",
                                 "--system-name", "cpu_test"};
   args.insert(args.end(), extra.begin(), extra.end());
   const std::string err_path = std::string(AICONF_COLLECT_WORK_DIR) + "/stderr-" + std::to_string(::getpid()) + ".txt";
@@ -302,4 +303,30 @@ TEST_CASE("collect: --adaptive measures a coarse grid and refines where leave-on
   CHECK(t.rows <= full_run().rows);
   // Every measured row equals the full run's (the fake is deterministic).
   for (const auto& [k, v] : t.latency) CHECK(full_run().latency.at(k) == v);
+}
+
+TEST_CASE("collect: the replay plugin turns a table back into itself; a bad schema is one clear error", "[collect]") {
+  const std::string src = table_path(std::string(AICONF_COLLECT_WORK_DIR) + "/full");
+  const Table& full = full_run();
+  const std::string out = fresh_dir("replay");
+  const std::string schema = "dtype:cat,batch_size:log,isl:log";
+  Outcome o = collect({"--collector", "replay", "--out", out}, {{"AICONF_REPLAY_TABLE", src}, {"AICONF_REPLAY_SCHEMA", schema}},
+                      AICONF_REPLAY_PLUGIN_DIR);
+  INFO(o.err);
+  REQUIRE(o.exit_code == 0);
+  Table t = read_table(table_path(out));
+  CHECK(t.rows == full.rows);
+  CHECK(t.latency == full.latency);
+  // Adaptive on the replayed table: a subset of it, every row equal to the source's.
+  const std::string out2 = fresh_dir("replay_adaptive");
+  o = collect({"--collector", "replay", "--out", out2, "--adaptive", "4", "--max-cases", "30"},
+              {{"AICONF_REPLAY_TABLE", src}, {"AICONF_REPLAY_SCHEMA", schema}}, AICONF_REPLAY_PLUGIN_DIR);
+  REQUIRE(o.exit_code == 0);
+  Table a = read_table(table_path(out2));
+  CHECK(a.rows == 30);
+  for (const auto& [k, v] : a.latency) CHECK(full.latency.at(k) == v);
+  Outcome bad = collect({"--collector", "replay", "--out", out},
+                        {{"AICONF_REPLAY_TABLE", src}, {"AICONF_REPLAY_SCHEMA", "dtype:cat,batch_size:cubic"}}, AICONF_REPLAY_PLUGIN_DIR);
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("cubic") != std::string::npos);
 }

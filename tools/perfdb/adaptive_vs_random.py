@@ -7,7 +7,8 @@ coarse pass, then one block per round), so its prefixes are the table as it stoo
 Each subset is written to a temporary perf database and `aiconf db holdout <subset> <full>` predicts
 the points of the full sweep that the subset lacks (plugin schema, so extrapolation holds the
 speed-of-light utilisation, as queries do). "GPU time" is the sum over rows of latency x samples
-(the timed replays; warm-up and flushes not counted).
+(the timed replays; warm-up and flushes not counted) of the full sweep's rows, so a subset is priced
+the same whether it came from a GPU run or from a replay (collectors/replay).
 
 usage: adaptive_vs_random.py <aiconf> <adaptive-table.txt> <full-root> <system> <table>
                              <first-prefix> <step> [--seeds 3] [--markdown]
@@ -27,10 +28,20 @@ def read(path):
     return lines[0], [l for l in lines[1:] if l]
 
 
-def gpu_ms(header, rows):
+KEY_END = 'latency'
+
+
+def key_of(header, row):
+    """The key columns' values (between kernel_source and latency) of a row."""
     cols = header.split(',')
-    li, si = cols.index('latency'), cols.index('samples')
-    return sum(float(r.split(',')[li]) * float(r.split(',')[si]) for r in rows)
+    f = row.split(',')
+    return tuple(f[cols.index('kernel_source') + 1:cols.index(KEY_END)])
+
+
+def gpu_ms(full_header, full_cost, header, rows):
+    """GPU time the full sweep spent on these cases (latency x samples of its rows): the same
+    price for every subset, whatever table (GPU run or replay) the subset came from."""
+    return sum(full_cost[key_of(header, r)] for r in rows)
 
 
 def holdout(aiconf, header, rows, full_root, system, table, tmp):
@@ -60,7 +71,10 @@ def main():
     args = ap.parse_args()
     header, adaptive = read(args.adaptive)
     full_header, full = read(os.path.join(args.full_root, args.system, 'aiconf', '0.1.0', args.table + '.txt'))
-    full_gpu = gpu_ms(full_header, full)
+    cols = full_header.split(',')
+    li, si = cols.index('latency'), cols.index('samples')
+    full_cost = {key_of(full_header, r): float(r.split(',')[li]) * float(r.split(',')[si]) for r in full}
+    full_gpu = sum(full_cost.values())
     sizes = list(range(args.first, len(adaptive), args.step)) + [len(adaptive)]
     print(f'{args.table} on {args.system}: full sweep {len(full)} cases, {full_gpu / 60000:.2f} GPU-minutes of timed samples')
     print('| cases | share of sweep | adaptive: GPU-min | adaptive: holdout median / p90 / max | random (%d seeds): median / p90 / max |' % args.seeds)
@@ -75,7 +89,7 @@ def main():
                                args.table, tmp)
                 rnd.append(r)
             mean = lambda k: sum(r[k] for r in rnd) / len(rnd)
-            print(f'| {n} | {n / len(full):.0%} | {gpu_ms(header, sub) / 60000:.2f} | '
+            print(f'| {n} | {n / len(full):.0%} | {gpu_ms(full_header, full_cost, header, sub) / 60000:.2f} | '
                   f'{a["median_pct"]:.2f}% / {a["p90_pct"]:.2f}% / {a["max_pct"]:.1f}% | '
                   f'{mean("median_pct"):.2f}% / {mean("p90_pct"):.2f}% / {mean("max_pct"):.1f}% |')
 
