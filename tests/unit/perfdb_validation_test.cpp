@@ -80,7 +80,7 @@ TEST_CASE("holdout: a subset predicts the points of the full table it lacks") {
   REQUIRE(open_perf_database(full.str(), "toy", &te).is_ok());
   test::ToyOp op;
   ValidationReport rep;
-  REQUIRE(validate_holdout(*tr, *te, "toy_perf", &op.schema(), {}, &rep).is_ok());
+  REQUIRE(validate_holdout(*tr, *te, "toy_perf", &op.schema(), nullptr, nullptr, {}, &rep).is_ok());
   CHECK(rep.points == 9);
   CHECK(rep.shared == 4);          // m = 1, 4, 32, 64 of group a
   CHECK(rep.unpredictable == 2);   // group c
@@ -92,7 +92,7 @@ TEST_CASE("holdout: a subset predicts the points of the full table it lacks") {
   CHECK(rep.worst.front().error_pct > 10);
   CHECK(rep.all.median > 0);
   // A table the test database lacks is an error naming it.
-  CHECK_FALSE(validate_holdout(*tr, *te, "missing_perf", nullptr, {}, &rep).is_ok());
+  CHECK_FALSE(validate_holdout(*tr, *te, "missing_perf", nullptr, nullptr, nullptr, {}, &rep).is_ok());
 }
 
 TEST_CASE("leave-one-out errors are hand-checkable") {
