@@ -5,7 +5,10 @@
 //   AICONF_REPLAY_TABLE   path of a perf table (.txt, aiconfigurator's layout)
 //   AICONF_REPLAY_SCHEMA  its key columns in file order, "name:kind,..." with kind cat, log, sqrt,
 //                         linear or affine (the schema the real operation declares)
-// The table's rows are the sweep (duplicates once); the operation "replay" owns the table's name.
+//   AICONF_REPLAY_OP      the op_name whose rows are replayed (default: the first row's); a table
+//                         holding several ops (memory_op_perf, nccl_perf) is replayed one op at a time
+// The table's rows are the sweep (a repeated key: its first row); the operation "replay" owns the
+// table's name. Plain CSV only: a quoted field with a comma fails the field count, loudly.
 #include <aiconf/plugin/abi.h>
 #include <aiconf/plugin/plugin_base.h>
 
@@ -63,7 +66,7 @@ Value typed(const Column& c, const std::string& text) {
   return x;
 }
 
-ReplayTable load(const char* path, const char* schema_spec) {
+ReplayTable load(const char* path, const char* schema_spec, const char* op) {
   if (!path || !schema_spec) throw Error("set AICONF_REPLAY_TABLE (a perf table) and AICONF_REPLAY_SCHEMA (its key columns)");
   ReplayTable t;
   for (const auto& spec : split(schema_spec, ',')) t.schema.keys.push_back(parse_column(spec));
@@ -88,20 +91,26 @@ ReplayTable load(const char* path, const char* schema_spec) {
     if (line.empty()) continue;
     const auto f = split(line, ',');
     if (f.size() != header.size()) throw Error(p + ":" + std::to_string(n) + ": " + std::to_string(f.size()) + " fields, expected " + std::to_string(header.size()));
-    if (t.schema.op_names.empty()) t.schema.op_names = {f[op_at]};
+    if (t.schema.op_names.empty()) t.schema.op_names = {op ? std::string(op) : f[op_at]};
+    if (f[op_at] != t.schema.op_names.front()) continue;
     std::vector<std::string> key;
     Params shape;
     for (std::size_t k = 0; k < key_at.size(); ++k) {
-      key.push_back(f[key_at[k]]);
-      shape.set(t.schema.keys[k].name, typed(t.schema.keys[k], f[key_at[k]]));
+      Value v = typed(t.schema.keys[k], f[key_at[k]]);
+      key.push_back(to_string(v));  // as setup() will render it: "1.0" and "1" are one key
+      shape.set(t.schema.keys[k].name, std::move(v));
     }
-    if (t.latency.emplace(joined(key), std::strtod(f[lat_at].c_str(), nullptr)).second) t.cases.push_back(shape);
+    char* end = nullptr;
+    const double ms = std::strtod(f[lat_at].c_str(), &end);
+    if (!end || *end || !(ms > 0)) throw Error(p + ":" + std::to_string(n) + ": latency '" + f[lat_at] + "', expected a positive number");
+    if (t.latency.emplace(joined(key), ms).second) t.cases.push_back(shape);
   }
   return t;
 }
 
 const ReplayTable& table() {
-  static const ReplayTable t = load(std::getenv("AICONF_REPLAY_TABLE"), std::getenv("AICONF_REPLAY_SCHEMA"));
+  static const ReplayTable t =
+      load(std::getenv("AICONF_REPLAY_TABLE"), std::getenv("AICONF_REPLAY_SCHEMA"), std::getenv("AICONF_REPLAY_OP"));
   return t;
 }
 

@@ -7,6 +7,7 @@
 #include <aiconf/registry.h>
 
 #include <cmath>
+#include <set>
 
 using namespace aiconf;
 using aiconf::test::header;
@@ -113,6 +114,41 @@ TEST_CASE("a measured line that must extrapolate gives way to complete neighbour
   REQUIRE(db->lookup_table(op.schema(), Params{{"dtype", std::string("bf16")}, {"m", std::int64_t(2)}, {"n", std::int64_t(2)}}, &l)
               .is_ok());
   CHECK(l.ms == Approx(20.0));
+}
+
+TEST_CASE("a line whose outer (slope-only) neighbour lacks the range keeps its own answer") {
+  test::TempDir dir;
+  // latency = a * b * c on a in {2,4,8}, b, c in {1,2,4,8}; the (a=4, b=8) line stops at c=2.
+  // At (a=4, b=3, c=4) the a=4 line interpolates b between 2 and 4 from measured points; its outer
+  // neighbour b=8 (slopes only) must extrapolate c, which is no reason to leave the line.
+  std::string text = header("dtype,a,b,c");
+  std::set<std::string> line_a4;
+  int line = 1;
+  for (int a : {2, 4, 8})
+    for (int b : {1, 2, 4, 8})
+      for (int c : {1, 2, 4, 8}) {
+        if (a == 4 && b == 8 && c > 2) continue;
+        text += row("bf16," + std::to_string(a) + "," + std::to_string(b) + "," + std::to_string(c), std::to_string(a * b * c));
+        ++line;
+        if (a == 4) line_a4.insert(":" + std::to_string(line));
+      }
+  dir.write("toy/toy_perf.txt", text);
+  auto db = open_db(dir);
+  TableSchema sch;
+  sch.table = "toy_perf";
+  sch.op_names = {"toy"};
+  sch.keys = {{"dtype", ColumnKind::categorical, AxisTransform::linear},
+              {"a", ColumnKind::numeric, AxisTransform::log},
+              {"b", ColumnKind::numeric, AxisTransform::log},
+              {"c", ColumnKind::numeric, AxisTransform::log}};
+  Latency l;
+  REQUIRE(db->lookup_table(sch, Params{{"dtype", std::string("bf16")}, {"a", std::int64_t(4)}, {"b", std::int64_t(3)}, {"c", std::int64_t(4)}}, &l)
+              .is_ok());
+  REQUIRE_FALSE(l.rows.empty());
+  for (const auto& r : l.rows) {
+    const std::string tail = r.substr(r.rfind(':'));
+    CHECK(line_a4.count(tail) == 1);
+  }
 }
 
 TEST_CASE("outside the measured range: hold the boundary's utilization, scale by speed-of-light") {

@@ -262,6 +262,9 @@ struct GridIndex::EvalCtx {
   const SolFunction* sol;
   int excluded;
   bool outer;            // below an outer (slope-only) neighbour
+  std::uint32_t main_extrap;   // axes extrapolated on the main path (not under an outer neighbour)
+  std::uint32_t outer_extraps; // extrapolations under outer neighbours so far (a counter)
+  std::uint32_t out_of_group;  // axes where the query is outside the whole group's measured range
   EvalResult* out;
   // Per level: the bracket of the last axis-value array seen (no held-out point only).
   std::uint32_t cached_xoff[32];
@@ -352,14 +355,17 @@ double GridIndex::eval_child(std::uint32_t node, std::size_t level, std::uint32_
 template <bool kExcl, class Blend>
 double GridIndex::exact_or_neighbours(std::uint32_t node, std::size_t level, int i, EvalCtx& c, Blend&& blend) const {
   EvalResult& r = *c.out;
-  const std::uint32_t above = r.extrapolated_axes;
-  const int n0 = r.nused;
+  const std::uint32_t above = c.main_extrap, x0 = r.extrapolated_axes;
+  const int n0 = r.nused, m0 = r.more_used;
   const bool sol0 = r.used_sol;
-  r.extrapolated_axes = 0;
+  c.main_extrap = 0;
   const double v = eval_child<kExcl>(node, level, static_cast<std::uint32_t>(i), c, false);
-  const std::uint32_t deeper = r.extrapolated_axes;
-  r.extrapolated_axes = deeper | above;
-  if (!deeper) return v;
+  const std::uint32_t deeper = c.main_extrap;
+  c.main_extrap |= above;
+  // Only an axis some point of the group covers can be answered by neighbours (an axis the whole
+  // group lacks is extrapolated on every line): nothing else to try, and no cost in the common case
+  // of a query beyond the table.
+  if (!(deeper & ~c.out_of_group)) return v;
   const Node& nd = nodes_[node];
   const double* xs = cx_.data() + nd.xoff;
   const int count = static_cast<int>(nd.count);
@@ -381,33 +387,37 @@ double GridIndex::exact_or_neighbours(std::uint32_t node, std::size_t level, int
   if (nb.lo2 >= 0) nb.h0 = xs[nb.lo] - xs[nb.lo2];
   if (nb.hi2 >= 0) nb.h2 = xs[nb.hi2] - xs[nb.hi];
   hermite(nb);
-  const int n1 = r.nused;
+  // The line's rows move aside: the neighbours' rows take their place in the list (and in the
+  // overflow count), and come back if the line is kept.
+  const int n1 = r.nused, m1 = r.more_used;
+  std::uint32_t line_rows[EvalResult::kMaxUsed];
+  bool line_outer[EvalResult::kMaxUsed];
+  std::copy(r.used + n0, r.used + n1, line_rows);
+  std::copy(r.used_outer + n0, r.used_outer + n1, line_outer);
+  const std::uint32_t extrap1 = r.extrapolated_axes;
   const bool exact1 = r.exact, sol1 = r.used_sol;
-  r.extrapolated_axes = 0;
-  double w = blend(nb);
-  if ((r.extrapolated_axes != 0 || !std::isfinite(w)) && (nb.lo2 >= 0 || nb.hi2 >= 0)) {
-    // An outer neighbour (it only shapes the slopes) lacks the range: the two brackets alone.
+  r.nused = n0;
+  r.more_used = m0;
+  r.extrapolated_axes = x0;
+  r.used_sol = sol0;
+  c.main_extrap = 0;
+  const double w = blend(nb);
+  const std::uint32_t neighbours_extrap = c.main_extrap;
+  c.main_extrap = above;
+  if (neighbours_extrap != 0 || !std::isfinite(w)) {  // the neighbours extrapolate too: keep the measured line
+    std::copy(line_rows, line_rows + (n1 - n0), r.used + n0);
+    std::copy(line_outer, line_outer + (n1 - n0), r.used_outer + n0);
     r.nused = n1;
-    r.extrapolated_axes = 0;
-    nb.lo2 = nb.hi2 = -1;
-    hermite(nb);
-    w = blend(nb);
-  }
-  if (r.extrapolated_axes != 0 || !std::isfinite(w)) {  // the neighbours extrapolate too: keep the measured line
-    r.extrapolated_axes = deeper | above;
-    r.nused = n1;
+    r.more_used = m1;
+    r.extrapolated_axes = extrap1;
     r.exact = exact1;
     r.used_sol = sol1;
+    c.main_extrap |= deeper;
     return v;
   }
-  // Report the neighbours' rows, not the discarded line's.
-  const int n2 = r.nused;
-  std::copy(r.used + n1, r.used + n2, r.used + n0);
-  std::copy(r.used_outer + n1, r.used_outer + n2, r.used_outer + n0);
-  r.nused = n0 + (n2 - n1);
-  r.extrapolated_axes = above;
+  // Interpolated between complete lines: the line's extrapolation no longer describes the answer
+  // (bits set by the outer neighbours, which only shape slopes, stay as in any interpolation).
   r.exact = false;
-  r.used_sol = sol0;
   return w;
 }
 
@@ -435,15 +445,19 @@ double GridIndex::eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) c
     double mlo_h = d1, mhi_h = d1;  // end slopes times h1
     // Fritsch-Carlson weighted harmonic mean of the secants, written with one division:
     // m = 3 (h0 + h1) s0 s1 / ((2 h1 + h0) s1 + (h1 + 2 h0) s0), with s = d / h.
+    // An outer neighbour that has to extrapolate (its line lacks the query's range deeper down)
+    // does not shape the slope: that side stays the secant.
     if (bb.lo2 >= 0) {
+      const std::uint32_t before = c.outer_extraps;
       double h0 = bb.h0, d0 = vlo - child(bb.lo2, true);
       double num = 3 * (h0 + h1) * d0 * d1, den = (2 * h1 + h0) * d1 * h0 + (h1 + 2 * h0) * d0 * h1;
-      mlo_h = d0 * d1 <= 0 ? 0 : num / den * h1;
+      if (c.outer_extraps == before) mlo_h = d0 * d1 <= 0 ? 0 : num / den * h1;
     }
     if (bb.hi2 >= 0) {
+      const std::uint32_t before = c.outer_extraps;
       double h2 = bb.h2, d2 = child(bb.hi2, true) - vhi;
       double num = 3 * (h1 + h2) * d1 * d2, den = (2 * h2 + h1) * d2 * h1 + (h2 + 2 * h1) * d1 * h2;
-      mhi_h = d1 * d2 <= 0 ? 0 : num / den * h1;
+      if (c.outer_extraps == before) mhi_h = d1 * d2 <= 0 ? 0 : num / den * h1;
     }
     return bb.w00 * vlo + bb.w10 * mlo_h + bb.w01 * vhi + bb.w11 * mhi_h;
   };
@@ -503,6 +517,8 @@ double GridIndex::eval_node(std::uint32_t node, std::size_t level, EvalCtx& c) c
   if (br.kind == Bracket::none) return std::numeric_limits<double>::quiet_NaN();
   // Outside the measured range of this axis (under the values chosen above).
   c.out->extrapolated_axes |= 1u << level;
+  if (!c.outer) c.main_extrap |= 1u << level;
+  else ++c.outer_extraps;
   const int b = br.b;
   double vb = child(b, false);
   if (c.sol) {
@@ -583,6 +599,11 @@ void GridIndex::evaluate(int group, const double* raw, const SolFunction* sol, i
   c.q = q;
   c.qraw = raw;
   c.sol = sol;
+  c.main_extrap = c.out_of_group = c.outer_extraps = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto [lo, hi] = group_range(group, i);
+    if (raw[i] < lo || raw[i] > hi) c.out_of_group |= 1u << i;
+  }
   c.excluded = excluded;
   c.outer = false;
   c.out = out;

@@ -8,11 +8,14 @@
 // Evaluation is recursive 1-D interpolation: at each level the query is bracketed by the nearest
 // measured values below and above, those subtrees (and the next value outward on each side, when
 // present) are evaluated, and the results are blended by a monotone cubic (PCHIP) in transformed
-// axis space (log / sqrt / linear) and log-latency space. Outside the measured range of an
-// axis the nearest boundary subtree is evaluated and scaled by the speed-of-light ratio (held
-// utilization) when a SolFunction is given, else extrapolated linearly in log latency from the two
-// outermost subtrees. All blending is in log-latency space (latency is a power law of each axis
-// between measured points; a log-space answer is always positive).
+// axis space (log / sqrt / linear) and log-latency space (a power law between measured points;
+// always positive), or on an affine axis a straight line in latency. Outside the measured range of
+// an axis the nearest boundary subtree is evaluated and scaled by speed-of-light when a SolFunction
+// is given (the smaller, going up, of held utilization and the marginal time per unit of
+// speed-of-light through the two outermost subtrees), else extrapolated linearly in log latency
+// (affine: in latency) from the two outermost subtrees, at most quadratically in the raw value. A
+// measured value whose subtree must extrapolate an axis that other lines of the group cover gives
+// way to its neighbours on both sides when they answer without extrapolating.
 // Built once, immutable afterwards; evaluation is thread-safe.
 
 #include "table_data.h"
