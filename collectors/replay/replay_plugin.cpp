@@ -12,7 +12,7 @@
 #include <aiconf/plugin/abi.h>
 #include <aiconf/plugin/plugin_base.h>
 
-#include <aiconf_collect/cpu_stream.h>
+#include <aiconf_collect/simulated_layer.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -122,8 +122,9 @@ protected:
   SolCost cost(const Params&) const override { return SolCost{}; }
 };
 
-class ReplayLayer final : public MockLayer {
+class ReplayLayer final : public collect::SimulatedCpuLayer {
 public:
+  ReplayLayer() : SimulatedCpuLayer("cpu:replay") {}
   Status setup(const Params& shape, void*) noexcept override {
     return guarded([&] {
       std::vector<std::string> key;
@@ -133,34 +134,6 @@ public:
       ms_ = it->second;
     });
   }
-  Status run(void* stream) noexcept override {
-    auto* s = collect::as_cpu_stream(stream);
-    if (!s) return Status::error("replay layer: the stream is not a CpuStream");
-    s->simulated_ms += ms_;
-    return Status::ok();
-  }
-  Status check(void*, CheckReport* out) noexcept override {
-    out->passed = true;
-    return Status::ok();
-  }
-  const char* kernel_source() const noexcept override { return "cpu:replay"; }
-  void teardown() noexcept override { ms_ = 0; }
-  void release() noexcept override { delete this; }
-
-private:
-  double ms_ = 0;
-};
-
-class ReplayFactory final : public MockLayerFactory {
-public:
-  const char* name() const noexcept override { return "replay_layer"; }
-  const char* op_name() const noexcept override { return "replay"; }
-  const char* description() const noexcept override { return "reports the latency of the replayed table's row"; }
-  Status create(MockLayer** out) const noexcept override {
-    *out = new ReplayLayer;
-    return Status::ok();
-  }
-  void release() noexcept override { delete this; }
 };
 
 class ReplayCollector final : public CollectorBase {
@@ -173,7 +146,8 @@ protected:
 
 void register_replay(Registrar& r) {
   throw_if_error(r.add_operation(new ReplayOp));
-  throw_if_error(r.add_mock_layer(new ReplayFactory));
+  throw_if_error(r.add_mock_layer(
+      new MockLayerFactoryOf<ReplayLayer>("replay_layer", "replay", "reports the latency of the replayed table's row")));
   throw_if_error(r.add_collector(new ReplayCollector));
 }
 

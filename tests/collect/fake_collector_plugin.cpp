@@ -6,7 +6,7 @@
 #include <aiconf/plugin/abi.h>
 #include <aiconf/plugin/plugin_base.h>
 
-#include <aiconf_collect/cpu_stream.h>
+#include <aiconf_collect/simulated_layer.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -43,8 +43,9 @@ double fake_latency_ms(const std::string& dtype, double batch, double isl) {
 
 int setups_so_far = 0;
 
-class FakeLayer final : public MockLayer {
+class FakeLayer final : public collect::SimulatedCpuLayer {
 public:
+  FakeLayer() : SimulatedCpuLayer("cpu:fake_kernel") {}
   Status setup(const Params& shape, void* stream) noexcept override {
     if (const char* k = std::getenv("AICONF_FAKE_ABORT_AFTER"); k && setups_so_far >= std::atoi(k)) std::abort();
     ++setups_so_far;
@@ -55,34 +56,6 @@ public:
       ms_ = fake_latency_ms(shape.text("dtype"), b, isl);
     });
   }
-  Status run(void* stream) noexcept override {
-    auto* s = collect::as_cpu_stream(stream);
-    if (!s) return Status::error("fake layer: the stream is not a CpuStream");
-    s->simulated_ms += ms_;
-    return Status::ok();
-  }
-  Status check(void*, CheckReport* out) noexcept override {
-    out->passed = true;
-    return Status::ok();
-  }
-  const char* kernel_source() const noexcept override { return "cpu:fake_kernel"; }
-  void teardown() noexcept override { ms_ = 0; }
-  void release() noexcept override { delete this; }
-
-private:
-  double ms_ = 0;
-};
-
-class FakeFactory final : public MockLayerFactory {
-public:
-  const char* name() const noexcept override { return "fake_layer"; }
-  const char* op_name() const noexcept override { return "fake_op"; }
-  const char* description() const noexcept override { return "CPU fake with a deterministic latency"; }
-  Status create(MockLayer** out) const noexcept override {
-    *out = new FakeLayer;
-    return Status::ok();
-  }
-  void release() noexcept override { delete this; }
 };
 
 class FakeCollector final : public CollectorBase {
@@ -108,7 +81,7 @@ private:
 
 void register_fake(Registrar& r) {
   throw_if_error(r.add_operation(new FakeOp));
-  throw_if_error(r.add_mock_layer(new FakeFactory));
+  throw_if_error(r.add_mock_layer(new MockLayerFactoryOf<FakeLayer>("fake_layer", "fake_op", "CPU fake with a deterministic latency")));
   throw_if_error(r.add_collector(new FakeCollector("fake_sweep", false)));
   throw_if_error(r.add_collector(new FakeCollector("fake_model_sweep", true)));
 }

@@ -114,18 +114,6 @@ private:
   int sms_ = 132;
 };
 
-class CopyFactory final : public MockLayerFactory {
-public:
-  const char* name() const noexcept override { return "fake_copy"; }
-  const char* op_name() const noexcept override { return "fake_copy"; }
-  const char* description() const noexcept override { return "device-to-device copy"; }
-  Status create(MockLayer** out) const noexcept override {
-    *out = new CopyLayer;
-    return Status::ok();
-  }
-  void release() noexcept override { delete this; }
-};
-
 class CopyCollector final : public CollectorBase {
 public:
   CopyCollector() : CollectorBase("fake_copy", "fake_copy", "fake_copy") {}
@@ -144,7 +132,7 @@ protected:
 
 void register_copy(Registrar& r) {
   throw_if_error(r.add_operation(new CopyOp));
-  throw_if_error(r.add_mock_layer(new CopyFactory));
+  throw_if_error(r.add_mock_layer(new MockLayerFactoryOf<CopyLayer>("fake_copy", "fake_copy", "device-to-device copy")));
   throw_if_error(r.add_collector(new CopyCollector));
 }
 

@@ -9,6 +9,7 @@
 #include <aiconf/model.h>
 #include <aiconf/operation.h>
 #include <aiconf/plugin/collector.h>
+#include <aiconf/plugin/mock_layer.h>
 #include <aiconf/plugin/registrar.h>
 #include <aiconf/status.h>
 
@@ -38,6 +39,23 @@ class Releasable : public Interface {
 public:
   void release() noexcept override { delete this; }
   virtual ~Releasable() = default;
+};
+
+/// A mock-layer factory for a default-constructible layer type (name, operation, description).
+template <class Layer>
+class MockLayerFactoryOf final : public Releasable<MockLayerFactory> {
+public:
+  MockLayerFactoryOf(std::string name, std::string op, std::string description)
+      : name_(std::move(name)), op_(std::move(op)), description_(std::move(description)) {}
+  const char* name() const noexcept override { return name_.c_str(); }
+  const char* op_name() const noexcept override { return op_.c_str(); }
+  const char* description() const noexcept override { return description_.c_str(); }
+  Status create(MockLayer** out) const noexcept override {
+    return guarded([&] { *out = new Layer(); });
+  }
+
+private:
+  std::string name_, op_, description_;
 };
 
 /// An operation whose query is its own table through the core's chain; subclasses give cost().

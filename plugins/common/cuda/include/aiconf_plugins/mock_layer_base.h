@@ -2,7 +2,7 @@
 /// \file mock_layer_base.h
 /// Base class for CUDA mock layers: implements the noexcept MockLayer interface over throwing
 /// methods (configure / enqueue / verify), so layer code can use AICONF_CUDA_CHECK freely and no
-/// exception crosses the plugin boundary. Also a factory template.
+/// exception crosses the plugin boundary.
 
 #include <aiconf/plugin/mock_layer.h>
 #include <aiconf/plugin/plugin_base.h>
@@ -45,22 +45,8 @@ private:
   std::string kernel_source_;
 };
 
-/// A factory for a default-constructible mock layer type.
-template <class Layer>
-class MockLayerFactoryOf final : public Releasable<MockLayerFactory> {
-public:
-  MockLayerFactoryOf(std::string name, std::string op, std::string description)
-      : name_(std::move(name)), op_(std::move(op)), description_(std::move(description)) {}
-  const char* name() const noexcept override { return name_.c_str(); }
-  const char* op_name() const noexcept override { return op_.c_str(); }
-  const char* description() const noexcept override { return description_.c_str(); }
-  Status create(MockLayer** out) const noexcept override {
-    return guarded([&] { *out = new Layer(); });
-  }
-
-private:
-  std::string name_, op_, description_;
-};
+/// The SDK's factory template (aiconf/plugin/plugin_base.h), under the name plugins use.
+using ::aiconf::MockLayerFactoryOf;
 
 /// ||a - b|| / ||b|| over paired samples (doubles), with NaN propagated as failure.
 double relative_l2_error(const double* out, const double* ref, std::size_t n);
