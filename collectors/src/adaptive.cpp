@@ -127,7 +127,7 @@ TableRun::Outcome run_adaptive(TableRun& run, const AdaptiveOptions& opt, Progre
   TableRun::Outcome outcome = run.measure(coarse);
 
   int rounds = 0;
-  std::size_t added = 0;
+  std::vector<std::size_t> picked;
   ValidationReport report;
   std::string stop = "no candidate left";
   while (outcome == TableRun::Outcome::done) {
@@ -174,13 +174,16 @@ TableRun::Outcome run_adaptive(TableRun& run, const AdaptiveOptions& opt, Progre
     for (std::size_t k = 0; k < scored.size() && static_cast<int>(k) < opt.per_round; ++k) pick.push_back(scored[k].second);
     std::sort(pick.begin(), pick.end());
     for (auto i : pick) tried.insert(i);
+    picked.insert(picked.end(), pick.begin(), pick.end());
     ++rounds;
-    added += pick.size();
     progress.note("adaptive round " + std::to_string(rounds) + ": worst leave-one-out " + pct(report.all.max) + ", adding " +
                   std::to_string(pick.size()) + " cases");
     outcome = run.measure(pick);
   }
   if (outcome == TableRun::Outcome::budget) stop = "budget reached";
+  // Cases the rounds added that are in the table (a round cut by the budget measured only part).
+  std::size_t added = 0;
+  for (auto i : picked) added += run.present(i) ? 1 : 0;
   char mins[32];
   std::snprintf(mins, sizeof mins, "%.2f", run.record().gpu_seconds / 60.0);
   *summary = plan.table + ": adaptive: " + std::to_string(coarse.size()) + " coarse + " + std::to_string(added) + " added in " +

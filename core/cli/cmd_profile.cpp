@@ -15,11 +15,12 @@ void add_profile_command(CLI::App& app, CliContext& ctx) {
   c->allow_extras();
   c->set_help_flag();
   c->callback([c, &ctx] {
-    std::vector<std::string> args;
+    // The layer and its key=value words first: aiconf-profile's --plugin-dir takes several values,
+    // so placed before them it would swallow the layer name.
+    std::vector<std::string> args = c->remaining();
     for (const auto& d : ctx.global.plugin_dirs) args.insert(args.end(), {"--plugin-dir", d});
     if (ctx.global.strict) args.push_back("--strict");
     if (ctx.global.no_default_plugins) args.push_back("--no-default-plugins");
-    for (const auto& a : c->remaining()) args.push_back(a);
     throw CliExit{exec_sibling_tool("aiconf-profile",
                                     "it is built only where a CUDA toolkit with CUPTI was found (AICONF_ENABLE_CUDA=ON and "
                                     "nvcc present at configure time); rebuild on a CUDA machine or run it there",

@@ -178,7 +178,7 @@ void print_estimate(std::ostream& os, const Estimate& e, const EstimatorSession&
   for (std::size_t i = 0; i < e.request_breakdown.size() && i < top; ++i) {
     const auto& o = e.request_breakdown[i];
     os << "  " << std::left << std::setw(40) << o.label.substr(0, 39) << std::setw(28) << o.op.substr(0, 27) << std::right
-       << std::setw(11) << fmt(o.ms, 5) << std::setw(7) << fmt(100 * o.share, 3) << "%  "
+       << std::setw(11) << fmt(o.ms, 5) << ' ' << std::setw(7) << fmt(100 * o.share, 3) << "%  "
        << (o.missing ? "missing" : to_string(o.provenance)) << (o.table.empty() ? "" : " (" + o.table + ")") << "\n";
   }
   os << "provenance of the time:";
