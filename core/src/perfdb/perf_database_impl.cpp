@@ -163,30 +163,20 @@ public:
   Status validate(const std::string& table, const TableSchema* schema, const Operation* op, const SystemSpec* sys,
                   const ValidationOptions& opt, ValidationReport* out) const noexcept override {
     try {
-      TableEntry* e = nullptr;
-      Status s = load(table, &e);
-      if (!s) return s;
       TableSchema sc;
-      bool inferred = false;
-      if (schema) sc = *schema;
-      else if (op) sc = op->schema();
-      else {
-        sc = perfdb::infer_schema(*e->data);
-        inferred = true;
-      }
-      sc.table = table;
       GridIndex index;
-      s = GridIndex::build(*e->data, sc, opt_.lenient, &index);
-      if (!s) return s;
+      std::string path;
+      const TableData* data = nullptr;
+      if (Status s = index_with(table, schema ? schema : op ? &op->schema() : nullptr, &sc, &index, &path, &data); !s) return s;
       *out = ValidationReport{};
       out->table = table;
-      out->path = e->file.path;
+      out->path = path;
       out->schema = sc;
-      out->schema_inferred = inferred;
+      out->schema_inferred = !schema && !op;
       GroupSolFactory factory;
       if (op && sys) {
         out->with_sol = true;
-        factory = group_sol_factory(index, *e->data, *op, *sys);
+        factory = group_sol_factory(index, *data, *op, *sys);
       }
       leave_one_out(index, factory, opt, out);
       return Status::ok();
@@ -195,7 +185,8 @@ public:
     }
   }
 
-  /// A table's rows, its schema (given, or inferred from it) and the GridIndex of both.
+  /// A table's rows, its schema (given, or inferred from it) and the GridIndex of both (validation
+  /// and holdout build their own index: no query's cached one is touched).
   Status index_with(const std::string& table, const TableSchema* schema, TableSchema* sc, GridIndex* index,
                     std::string* path, const TableData** data) const {
     TableEntry* e = nullptr;
