@@ -1,7 +1,13 @@
 // The attention plugin: GQA attention speed-of-light by hand, dense_gqa summaries and steps.
+#include "perfdb_test_util.h"
 #include "plugin_test_util.h"
 
+#include <aiconf/perf_database.h>
+#include <aiconf/query_engine.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <sstream>
 
 using namespace aiconf;
 using namespace aiconf::test;
@@ -31,8 +37,43 @@ TEST_CASE("attention: schemas follow aiconfigurator's attention tables") {
                                           "beam_width", "attn_dtype", "kv_cache_dtype", "step"});
   CHECK(op->schema().keys[1].transform == AxisTransform::sqrt);
   CHECK(op->schema().keys[4].kind == ColumnKind::categorical);
+  CHECK(op->schema().keys[0].transform == AxisTransform::log);     // batch: prefill batches share waves
   REQUIRE(reg.find_operation("generation_attention", &op).is_ok());
   CHECK(op->schema().table == "generation_attention_perf");
+  CHECK(op->schema().keys[0].transform == AxisTransform::affine);  // batch: fixed cost + b x KV bytes
+  CHECK(op->schema().keys[9].transform == AxisTransform::affine);  // step: fixed cost + cached-token bytes
+}
+
+TEST_CASE("attention: decode between measured batches follows a fixed cost plus per-sequence KV bytes") {
+  // Decode time t = a + c * b * (step + 1) on a batch grid 1, 2, 4 ... 64: a batch between two
+  // measured ones is the straight line between them; a power law between the brackets (the log
+  // axis, PCHIP in log-log) misses it (b = 48 between 32 and 64: 0.3-0.7% high here).
+  Registry reg;
+  load_plugin("attention", &reg);
+  test::TempDir dir;
+  auto t = [](double b, double step) { return 0.006 + 2e-7 * b * (step + 1); };
+  auto text = [](double ms) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.12g", ms);
+    return std::string(buf);
+  };
+  std::ostringstream table;
+  table << test::header("batch_size,isl,num_heads,num_key_value_heads,head_dim,window_size,beam_width,attn_dtype,"
+                        "kv_cache_dtype,step");
+  for (int b = 1; b <= 64; b *= 2)
+    for (int step : {1, 1023, 4095, 16383})
+      table << test::row(std::to_string(b) + ",1,32,4,128,0,1,bfloat16,bfloat16," + std::to_string(step),
+                         text(t(b, step)), "generation_attention");
+  dir.write("toy_system/aiconf/0.1.0/generation_attention_perf.txt", table.str());
+  std::shared_ptr<PerfDatabase> db;
+  REQUIRE(open_perf_database(dir.str(), "toy_system", &db).is_ok());
+  QueryEngine engine(reg, db, test::toy_system(), QueryMode::silicon);
+  for (int step : {1023, 4095}) {
+    Latency lat;
+    REQUIRE(engine.query("generation_attention", attn_key(48, 1, step, 32, 4), &lat).is_ok());
+    CHECK(lat.provenance == Provenance::interpolated);
+    CHECK(lat.ms == Approx(t(48, step)).epsilon(1e-5));
+  }
 }
 
 TEST_CASE("attention: speed-of-light") {
