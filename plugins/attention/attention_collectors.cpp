@@ -1,5 +1,6 @@
 // Standard sweeps of the attention tables: heads per GPU for the model's TP splits (--model),
-// the standard batch/length ranges, bf16 and fp8 KV caches.
+// the standard batch/length ranges (generation: aiconfigurator's past lengths 2^k - 1), bf16 and
+// fp8 KV caches.
 #include "attention_collectors.h"
 
 #include <aiconf_plugins/standard_sweeps.h>
@@ -55,7 +56,7 @@ std::vector<Params> generation_sweep(const SweepOptions& opt) {
   for (const auto& kvd : kv_dtypes(opt.quick))
     for (auto [h, kv] : head_splits(m, opt.quick))
       for (auto b : generation_batches(opt.quick))
-        for (auto past : generation_lengths(opt.quick))
+        for (auto past : whole_tile_generation_lengths(opt.quick))
           if (b * past <= kGenerationTokenLimit)
             out.push_back(Params(base(m, h, kv, kvd)).set("batch_size", b).set("isl", std::int64_t(1)).set("step", past));
   return out;

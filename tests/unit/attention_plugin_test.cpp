@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 using namespace aiconf;
@@ -195,6 +196,14 @@ TEST_CASE("attention: collectors need a model and cover its head splits") {
     tp8 = tp8 || (c.integer("num_heads") == 8 && c.integer("num_key_value_heads") == 1);
   }
   CHECK(tp8);
+  // aiconfigurator's generation grid, 2^k - 1 cached tokens: with the new token a row holds whole
+  // 64-key tiles, so the kernel's latency is a line between grid points (no staircase step).
+  std::set<std::int64_t> steps;
+  for (const auto& c : cases) steps.insert(c.integer("step"));
+  CHECK(steps.size() == 17);
+  CHECK(*steps.begin() == 1);
+  CHECK(*steps.rbegin() == 131071);
+  for (auto s : steps) CHECK(((s + 1) & s) == 0);
 }
 
 TEST_CASE("dense_gqa: a config without an MLP width is refused with the field named") {

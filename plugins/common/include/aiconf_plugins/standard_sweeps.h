@@ -48,6 +48,18 @@ inline std::vector<std::int64_t> generation_lengths(bool quick, std::int64_t kne
   return v;
 }
 
+/// aiconfigurator's generation grid: past lengths 2^k - 1 (1, 3, 7, ..., 131071). With the new
+/// token a row then holds 2^k keys, whole 64-key tiles from 63 on, so a tiled dense decode kernel's
+/// latency is a straight line in the past length between grid points; on the 2^k grid of
+/// generation_lengths() every row from 64 on starts a new, nearly empty tile, a staircase step that
+/// leave-one-out measured at 4.8% (H200) / 7.0% (H100) error at step 32 and 64.
+inline std::vector<std::int64_t> whole_tile_generation_lengths(bool quick) {
+  if (quick) return {1, 2047, 16383};
+  std::vector<std::int64_t> v;
+  for (std::int64_t x = 2; x <= 131072; x *= 2) v.push_back(x - 1);
+  return v;
+}
+
 inline constexpr std::int64_t kContextTokenLimit = 65536;          ///< batch * isl
 inline constexpr std::int64_t kGenerationTokenLimit = 8ll << 20;    ///< batch * past length
 
