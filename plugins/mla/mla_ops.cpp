@@ -19,8 +19,12 @@ SolCost mla_context_sol(const Params& key) {
   SolCost c;
   c.compute_dtype = compute_dtype(key.text_or("mla_dtype", "bfloat16"));
   c.flops = 2 * h * (nope + rope + v) * b * causal_pairs(isl, step);
-  // q and out in bf16; the expanded K and V of every visible token once (heads do not share them).
-  c.bytes = b * isl * h * (nope + rope) * 2 + b * (step + isl) * h * (nope + rope + v) * kv_bytes + b * isl * h * v * 2;
+  // The expanded K and V of every visible token once (heads do not share them) and q, out in bf16.
+  // With an FP8 KV cache TensorRT-LLM quantizes q together with K/V (invokeMLAContextFp8Quantize)
+  // and its FMHA reads all three in e4m3, so q counts at the cache width too. The quantize copy
+  // itself is not counted: an ideal kernel fuses it. compute_dtype stays mla_dtype: TensorRT-LLM's
+  // fp8/bf16 latency ratio (0.77-0.97 at isl >= 16384, H200) is far from an fp8 tensor-core 2x.
+  c.bytes = b * isl * h * (nope + rope) * kv_bytes + b * (step + isl) * h * (nope + rope + v) * kv_bytes + b * isl * h * v * 2;
   return c;
 }
 

@@ -71,6 +71,15 @@ TEST_CASE("mla: speed-of-light of context, generation and the absorption BMMs") 
     // q (192 wide), expanded K+V (320 wide) once, out (128 wide), all bf16.
     CHECK(c.bytes == Approx(2.0 * 1024 * 128 * 192 * 2 + 2.0 * 1024 * 128 * 320 * 2 + 2.0 * 1024 * 128 * 128 * 2));
   }
+  SECTION("context with an FP8 KV cache: q, K and V read in e4m3, out in bf16, same flops") {
+    Params k = dims;
+    k.set("mla_dtype", std::string("bfloat16")).set("kv_cache_dtype", std::string("fp8"));
+    k.set("num_heads", 128).set("batch_size", 2).set("isl", 1024).set("step", 0);
+    SolCost c = sol_of(reg, "mla_context", k);
+    CHECK(c.flops == Approx(2.0 * 128 * 320 * 2 * 524800));
+    CHECK(c.compute_dtype == "bf16");
+    CHECK(c.bytes == Approx(2.0 * 1024 * 128 * 192 * 1 + 2.0 * 1024 * 128 * 320 * 1 + 2.0 * 1024 * 128 * 128 * 2));
+  }
   SECTION("generation, absorbed: the whole latent cache once per sequence") {
     Params k = dims;
     k.set("mla_dtype", std::string("bfloat16")).set("kv_cache_dtype", std::string("fp8"));

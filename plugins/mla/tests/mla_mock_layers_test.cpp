@@ -1,8 +1,9 @@
 // GPU test of the mla plugin's mock layers on shapes the harness's quick sweep does not reach:
-// FP8 caches and FP8 BMMs, next_n = 2, TP-split head counts, the longest cache (131071), a
-// check after input-set rotation, mla_context with a cached prefix, and the module layers with
-// FP8 block GEMMs. Each case: setup, check (CPU reference), 3 rotated runs, check
-// again. Also asserts that a config the kernel cannot do is refused with a message.
+// FP8 caches and FP8 BMMs, mla_context with an FP8 KV cache (e4m3 Q/K/V quantize pass), next_n =
+// 2, TP-split head counts, the longest cache (131071), a check after input-set rotation,
+// mla_context with a cached prefix, and the module layers with FP8 block GEMMs. Each case: setup,
+// check (CPU reference), 3 rotated runs, check again. Also asserts that configs the kernels cannot
+// do are refused with a message naming the field.
 // Loads the plugins built into AICONF_BUILD_PLUGIN_DIR. Exits 77 without a GPU.
 #include <aiconf/loader.h>
 
@@ -85,6 +86,11 @@ int main() {
       {"mla_generation_module", module("bfloat16", "bfloat16", 128, 64, 1, 8192)},
       {"mla_generation_module", module("fp8_block", "fp8", 16, 7, 2, 3000)},
       {"mla_context", gen("bfloat16", 16, 2, 300, 200)},
+      // FP8 KV cache: the e4m3 quantize pass of Q/K/V, then the attention (isl 1, a cached
+      // prefix, a full 128-head chunk).
+      {"mla_context", gen("fp8", 128, 1, 1, 0)},
+      {"mla_context", gen("fp8", 16, 2, 300, 200)},
+      {"mla_context", gen("fp8", 128, 4, 1024, 0)},
       {"mla_context_module", module("bfloat16", "bfloat16", 128, 2, 1024, 0)},
       {"mla_context_module", module("fp8_block", "bfloat16", 16, 3, 500, 700)},
   };
@@ -128,6 +134,15 @@ int main() {
     const bool ok = !s && s.message().find("kv_lora_rank") != std::string::npos;
     failures += !ok;
     std::printf("%s refusal of kv_lora_rank=256: %s\n", ok ? "ok  " : "FAIL", s ? "accepted" : s.message().c_str());
+    layer->teardown();
+    layer->release();
+  }
+  // A KV dtype the context layer has no path for is refused naming the field.
+  if (MockLayer* layer = layer_of("mla_context")) {
+    const Status s = layer->setup(gen("int8", 16, 1, 100, 0), stream);
+    const bool ok = !s && s.message().find("kv_cache_dtype") != std::string::npos;
+    failures += !ok;
+    std::printf("%s refusal of mla_context kv_cache_dtype=int8: %s\n", ok ? "ok  " : "FAIL", s ? "accepted" : s.message().c_str());
     layer->teardown();
     layer->release();
   }

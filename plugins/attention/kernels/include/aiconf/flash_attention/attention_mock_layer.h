@@ -3,18 +3,24 @@
 /// The mock layer shared by the attention plugin (context_attention, generation_attention) and the
 /// mla plugin (mla_context in MHA mode): random bf16 Q/K/V for one attention shape, several input
 /// sets rotated so repeated timing misses L2, one flash-attention launch per run, and a check of
-/// sampled rows against the CPU reference. Header only (compiled into each plugin, which links
+/// sampled rows against the CPU reference. With an FP8 KV cache (AttentionShape::fp8_kv) each run
+/// first quantizes this step's Q, K and V to e4m3 (per-tensor scales, fp8_quantize.h), the copy a
+/// serving engine makes for its FP8 cache / FP8 FMHA; the attention itself still reads the bf16
+/// tensors (the kernel has no e4m3 operand path). Header only (compiled into each plugin, which links
 /// aiconf_flash_attention_kernels, aiconf_flash_attention_reference and aiconf_mock_common);
 /// include it from a .cu file.
 #include <aiconf/flash_attention/flash_attention.h>
+#include <aiconf/flash_attention/fp8_quantize.h>
 #include <aiconf_plugins/cuda_check.h>
 #include <aiconf_plugins/device_buffer.h>
 #include <aiconf_plugins/host_copy.h>
 #include <aiconf_plugins/mock_layer_base.h>
 #include <aiconf_plugins/random_fill.h>
 #include <flash_attention_reference.h>
+#include <fp8_e4m3_reference.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -30,6 +36,8 @@ struct AttentionShape {
   std::int64_t isl = 0;      ///< new tokens per sequence (query rows)
   std::int64_t step = 0;     ///< cached tokens before them (causal prefix)
   int heads = 0, kv_heads = 0, head_dim_qk = 0, head_dim_v = 0;
+  /// kv_cache_dtype fp8: quantize Q, K and V (all keys) to e4m3 before the attention, every run.
+  bool fp8_kv = false;
   std::int64_t keys() const { return step + isl; }
 };
 
@@ -39,6 +47,13 @@ static __global__ void count_nonfinite_bf16(const __nv_bfloat16* x, std::size_t 
   unsigned long long local = 0;
   for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < n; i += std::size_t(gridDim.x) * blockDim.x)
     local += isfinite(__bfloat162float(x[i])) ? 0 : 1;
+  if (local) atomicAdd(count, local);
+}
+/// Counts e4m3 bytes that are NaN (0x7F / 0xFF: the poison; a saturating conversion never writes it).
+static __global__ void count_nan_e4m3(const std::uint8_t* x, std::size_t n, unsigned long long* count) {
+  unsigned long long local = 0;
+  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < n; i += std::size_t(gridDim.x) * blockDim.x)
+    local += (x[i] & 0x7F) == 0x7F;
   if (local) atomicAdd(count, local);
 }
 }  // namespace mock_detail
@@ -71,6 +86,16 @@ protected:
     k_off_ = aligned(q_n * 2);
     v_off_ = k_off_ + aligned(kv_rows * s_.head_dim_qk * 2);
     set_bytes_ = v_off_ + aligned(kv_rows * s_.head_dim_v * 2);
+    // FP8: each set also holds its e4m3 Q/K/V and their three scales, so the quantize writes
+    // rotate with the inputs as well.
+    fp8_[0] = {q_off_, q_n};
+    fp8_[1] = {k_off_, kv_rows * s_.head_dim_qk};
+    fp8_[2] = {v_off_, kv_rows * s_.head_dim_v};
+    if (s_.fp8_kv) {
+      for (auto& t : fp8_) t.dst_off = set_bytes_, set_bytes_ += aligned(t.n);
+      scale_off_ = set_bytes_;
+      set_bytes_ += aligned(3 * sizeof(float));
+    }
     // Enough sets that one round is >= 256 MB (L2 is 50-60 MB), at most 8, within free memory.
     std::size_t free_b = 0, total_b = 0;
     AICONF_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
@@ -89,6 +114,12 @@ protected:
       plugins::fill_uniform_bf16(base + q_off_, q_n, 100 + 3 * i, -1.f, 1.f, stream);
       plugins::fill_uniform_bf16(base + k_off_, kv_rows * s_.head_dim_qk, 101 + 3 * i, -1.f, 1.f, stream);
       plugins::fill_uniform_bf16(base + v_off_, kv_rows * s_.head_dim_v, 102 + 3 * i, -1.f, 1.f, stream);
+      // Calibration (amax / 448) happens here, outside the timed work: engines quantize with a
+      // static scale from the checkpoint, they do not reduce over the tensors every step.
+      if (s_.fp8_kv)
+        for (int t = 0; t < 3; ++t)
+          AICONF_CUDA_CHECK(fp8_scale_from_absmax(reinterpret_cast<const __nv_bfloat16*>(base + fp8_[t].src_off), fp8_[t].n,
+                                                  reinterpret_cast<float*>(base + scale_off_) + t, stream));
     }
     params_ = params_for(0);
     if (const char* why = flash_attention_check(params_))
@@ -98,12 +129,19 @@ protected:
   }
 
   void enqueue(cudaStream_t stream) override {
+    if (s_.fp8_kv) {
+      const auto jobs = fp8_jobs(current_);
+      AICONF_CUDA_CHECK(launch_fp8_quantize(jobs.data(), static_cast<int>(jobs.size()), stream));
+    }
     AICONF_CUDA_CHECK(launch_flash_attention(params_for(current_), workspace_.get(), stream));
   }
 
   CheckReport verify(cudaStream_t stream) override {
     plugins::fill_bytes(out_.get(), out_.bytes(), 0xFF, stream);  // NaN poison
     plugins::fill_bytes(lse_.get(), lse_.bytes(), 0xFF, stream);
+    char* set = slab_.get<char>() + set_bytes_ * current_;
+    if (s_.fp8_kv)
+      for (const auto& t : fp8_) plugins::fill_bytes(set + t.dst_off, t.n, 0x7F, stream);  // e4m3 NaN poison
     enqueue(stream);
     const std::size_t o_n = out_.bytes() / 2;
     plugins::DeviceBuffer count(8);
@@ -112,6 +150,19 @@ protected:
                                                                count.get<unsigned long long>());
     AICONF_CUDA_CHECK(cudaGetLastError());
     const auto nonfinite = plugins::to_host<unsigned long long>(count.get(), 1, stream)[0];
+    unsigned long long fp8_unwritten = 0;
+    if (s_.fp8_kv) {
+      AICONF_CUDA_CHECK(cudaMemsetAsync(count.get(), 0, 8, stream));
+      for (const auto& t : fp8_) {
+        mock_detail::count_nan_e4m3<<<512, 256, 0, stream>>>(reinterpret_cast<const std::uint8_t*>(set + t.dst_off), t.n,
+                                                             count.get<unsigned long long>());
+        AICONF_CUDA_CHECK(cudaGetLastError());
+      }
+      fp8_unwritten = plugins::to_host<unsigned long long>(count.get(), 1, stream)[0];
+    }
+    std::vector<float> scale(3, 0.f);
+    if (s_.fp8_kv) scale = plugins::to_host<float>(set + scale_off_, 3, stream);
+    Fp8Tally fp8_tally;
 
     // Sample: first and last sequence; first, middle and last new token; first, middle, last head.
     const char* base = slab_.get<char>() + set_bytes_ * current_;
@@ -128,9 +179,14 @@ protected:
             const std::size_t row0 = (std::size_t(b) * s_.kv_heads + g) * s_.keys();
             kv.first = to_float(base + k_off_ + row0 * dqk * 2, std::size_t(s_.keys()) * dqk, stream);
             kv.second = to_float(base + v_off_ + row0 * dv * 2, std::size_t(s_.keys()) * dv, stream);
+            if (s_.fp8_kv) {
+              fp8_tally.add(kv.first, base + fp8_[1].dst_off + row0 * dqk, scale[1], stream);
+              fp8_tally.add(kv.second, base + fp8_[2].dst_off + row0 * dv, scale[2], stream);
+            }
           }
           const std::size_t row = (std::size_t(b) * s_.isl + t) * s_.heads + h;
           const auto q = to_float(base + q_off_ + row * dqk * 2, dqk, stream);
+          if (s_.fp8_kv) fp8_tally.add(q, base + fp8_[0].dst_off + row * dqk, scale[0], stream);
           const double l = reference::attention_row(q.data(), kv.first.data(), dqk, kv.second.data(), dv,
                                                     static_cast<int>(s_.step + t + 1), dqk, dv, params_.sm_scale, out.data());
           const auto o = to_float(out_.get<char>() + row * dv * 2, dv, stream);
@@ -141,17 +197,52 @@ protected:
     CheckReport c;
     c.max_rel_error = plugins::relative_l2_error(got.data(), ref.data(), got.size());
     c.passed = nonfinite == 0 && c.max_rel_error <= 1e-2 && lse_err <= 2e-3;
+    if (s_.fp8_kv) c.passed = c.passed && fp8_unwritten == 0 && fp8_tally.mismatch == 0 && fp8_tally.out_of_bound == 0;
     c.details = what_ + " (" + flash_attention_variant(params_) + ", splits " + std::to_string(flash_attention_num_splits(params_)) +
                 ", " + std::to_string(sets_) + " input sets): " + std::to_string(got.size() / dv) +
                 " sampled rows, relative L2 error " + std::to_string(c.max_rel_error) + " (tolerance 1e-2), lse max error " +
                 std::to_string(lse_err) + " (tolerance 2e-3), non-finite outputs " + std::to_string(nonfinite) + " of " +
                 std::to_string(o_n);
+    if (s_.fp8_kv)
+      c.details += "; fp8 e4m3 Q/K/V (scales " + std::to_string(scale[0]) + ", " + std::to_string(scale[1]) + ", " +
+                   std::to_string(scale[2]) + "): " + std::to_string(fp8_tally.checked) + " sampled values, " +
+                   std::to_string(fp8_tally.mismatch) + " differ from the CPU reference, " +
+                   std::to_string(fp8_tally.out_of_bound) + " outside half an e4m3 step, unwritten " +
+                   std::to_string(fp8_unwritten);
     return c;
   }
 
   void free_buffers() noexcept override { slab_ = {}, out_ = {}, lse_ = {}, workspace_ = {}; }
 
 private:
+  /// Where one of Q, K, V lives in a set (bf16 source, e4m3 copy) and its element count.
+  struct Fp8Slot {
+    std::size_t src_off = 0, n = 0, dst_off = 0;
+  };
+  /// Sampled e4m3 values compared with the CPU reference (bit-exact and within half a step).
+  struct Fp8Tally {
+    std::size_t checked = 0, mismatch = 0, out_of_bound = 0;
+    void add(const std::vector<float>& x, const void* dev_e4m3, float scale, cudaStream_t stream) {
+      const auto got = plugins::to_host<std::uint8_t>(dev_e4m3, x.size(), stream);
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        mismatch += got[i] != reference::quantize_e4m3(x[i], scale);
+        out_of_bound += !reference::e4m3_within_bound(x[i], got[i], scale);
+      }
+      checked += x.size();
+    }
+  };
+
+  /// The quantize jobs of input set `set`: Q, K, V (bf16) -> their e4m3 copies.
+  std::array<Fp8QuantizeTensor, 3> fp8_jobs(int set) const {
+    char* base = slab_.get<char>() + set_bytes_ * set;
+    std::array<Fp8QuantizeTensor, 3> jobs;
+    for (int t = 0; t < 3; ++t)
+      jobs[t] = {reinterpret_cast<const __nv_bfloat16*>(base + fp8_[t].src_off),
+                 reinterpret_cast<std::uint8_t*>(base + fp8_[t].dst_off), fp8_[t].n,
+                 reinterpret_cast<const float*>(base + scale_off_) + t};
+    return jobs;
+  }
+
   static std::size_t aligned(std::size_t b) { return (b + 255) / 256 * 256; }
   static std::vector<std::int64_t> unique(std::vector<std::int64_t> v) {
     std::sort(v.begin(), v.end());
@@ -195,7 +286,8 @@ private:
   std::string what_;
   AttentionShape s_;
   FlashAttentionParams params_;
-  std::size_t q_off_ = 0, k_off_ = 0, v_off_ = 0, set_bytes_ = 0;
+  std::size_t q_off_ = 0, k_off_ = 0, v_off_ = 0, set_bytes_ = 0, scale_off_ = 0;
+  std::array<Fp8Slot, 3> fp8_{};
   int sets_ = 1, current_ = 0;
   plugins::DeviceBuffer slab_, out_, lse_, workspace_;
 };
