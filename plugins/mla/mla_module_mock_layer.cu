@@ -24,6 +24,7 @@
 #include <aiconf_plugins/random_fill.h>
 #ifdef AICONF_MLA_WITH_CONTEXT
 #include <aiconf/flash_attention/flash_attention.h>
+#include <aiconf/flash_attention/fp8_quantize.h>
 #endif
 
 #include <cuda_bf16.h>
@@ -48,6 +49,7 @@ struct ModuleShape {
   gemm::GemmDtype gemm = gemm::GemmDtype::kBf16;
   bool bmm_fp8 = false;
   sparse_mla::KvCacheFormat kv = sparse_mla::KvCacheFormat::kBf16;
+  bool context_fp8 = false;  ///< prefill with an FP8 KV cache: Q/K/V quantized to e4m3 before the attention
   std::int64_t tokens() const { return batch * isl; }
   std::int64_t keys() const { return step + isl; }
   std::int64_t qk() const { return nope + rope; }
@@ -71,9 +73,9 @@ struct ModuleShape {
     s.bmm_fp8 = bmm_dtype_of(g) == "fp8";
     const std::string kv = p.text_or("kv_cache_dtype", "bfloat16");
     if (kv == "fp8" && generation) s.kv = sparse_mla::KvCacheFormat::kFp8E4m3Scaled;
+    else if (kv == "fp8") s.context_fp8 = true;
     else if (kv != "bfloat16")
-      throw Error(std::string(who) + ": key 'kv_cache_dtype' = '" + kv + "': expected bfloat16" + (generation ? " or fp8" : "") +
-                  (generation ? "" : " (the flash-attention kernel reads bf16 K/V only)"));
+      throw Error(std::string(who) + ": key 'kv_cache_dtype' = '" + kv + "': expected bfloat16 or fp8");
     if (p.text_or("mla_dtype", "bfloat16") != "bfloat16") throw Error(std::string(who) + ": only mla_dtype bfloat16 is supported");
     if (generation && (s.kv_lora != 512 || s.rope != 64))
       throw Error(std::string(who) + ": the dense MLA decode kernel supports kv_lora_rank 512 + qk_rope_head_dim 64 only, got " +
@@ -292,12 +294,41 @@ protected:
     if (const char* why = flash_attention::flash_attention_check(f))
       throw Error(std::string("mla_context_module: flash-attention kernel refuses: ") + why);
     attn_ws_.resize(flash_attention::flash_attention_workspace_bytes(f));
+    if (s_.context_fp8) configure_context_fp8(stream);
 #else
     (void)stream;
 #endif
   }
 
-  void enqueue(cudaStream_t stream) override {
+#ifdef AICONF_MLA_WITH_CONTEXT
+  // FP8 KV cache in prefill: TensorRT-LLM quantizes the FMHA's Q, K and V to e4m3 in one copy kernel
+  // (invokeMLAContextFp8Quantize) before an FP8 context FMHA. Here the same copy runs every step
+  // (V read in place from the interleaved kv_b output); the attention itself stays the bf16 kernel.
+  // The static scales stand in for a checkpoint's: calibrated once on this chain's own outputs.
+  void configure_context_fp8(cudaStream_t stream) {
+    const std::int64_t T = s_.tokens(), H = s_.heads, rows = s_.batch * s_.keys();
+    for (auto& j : fp8_jobs_) j = {};  // no quantize in the calibration run below (stale pointers if reused)
+    q8_.resize(T * H * s_.qk());
+    k8_.resize(rows * H * s_.qk());
+    v8_.resize(rows * H * s_.v);
+    fp8_scales_.resize(3 * sizeof(float));
+    run_chain(stream);  // fills q, K and kv_b output once, for the calibration
+    float* scale = fp8_scales_.get<float>();
+    AICONF_CUDA_CHECK(flash_attention::fp8_scale_from_absmax(q_b_out_.get<__nv_bfloat16>(), T * H * s_.qk(), scale, stream));
+    AICONF_CUDA_CHECK(flash_attention::fp8_scale_from_absmax(k_.get<__nv_bfloat16>(), rows * H * s_.qk(), scale + 1, stream));
+    AICONF_CUDA_CHECK(flash_attention::fp8_scale_from_absmax(kv_out_.get<__nv_bfloat16>(), rows * H * (s_.nope + s_.v), scale + 2, stream));
+    fp8_jobs_[0] = {q_b_out_.get<__nv_bfloat16>(), q8_.get<std::uint8_t>(), static_cast<std::size_t>(T * H * s_.qk()), scale};
+    fp8_jobs_[1] = {k_.get<__nv_bfloat16>(), k8_.get<std::uint8_t>(), static_cast<std::size_t>(rows * H * s_.qk()), scale + 1};
+    fp8_jobs_[2] = {kv_out_.get<__nv_bfloat16>() + s_.nope, v8_.get<std::uint8_t>(), static_cast<std::size_t>(rows * H * s_.v), scale + 2,
+                    static_cast<std::size_t>(s_.v), static_cast<std::size_t>(s_.nope + s_.v)};
+    if (const char* why = flash_attention::fp8_quantize_check(fp8_jobs_, 3))
+      throw Error(std::string("mla_context_module: fp8 quantize refuses: ") + why);
+  }
+#endif
+
+  void enqueue(cudaStream_t stream) override { run_chain(stream); }
+
+  void run_chain(cudaStream_t stream) {
     void* ws = gemm_ws_.get();
     fused_a_.run(runner_, ws, x_.get(), a_out_.get(), stream);
     q_b_.run(runner_, ws, s_.q_lora > 0 ? q_lat_.get() : x_.get(), q_b_out_.get(), stream);
@@ -322,6 +353,12 @@ protected:
                                          s_.nope, s_.rope, s_.v);
       nvtxRangePop();
       AICONF_CUDA_CHECK(cudaGetLastError());
+      if (s_.context_fp8 && fp8_jobs_[0].dst != nullptr) {  // null until calibrated (configure_context_fp8)
+        nvtxRangePushA("mla_context_module.fp8_quantize");
+        const cudaError_t q = flash_attention::launch_fp8_quantize(fp8_jobs_, 3, stream);
+        nvtxRangePop();
+        AICONF_CUDA_CHECK(q);
+      }
       nvtxRangePushA("mla_context_module.flash_attention");
       const cudaError_t e = flash_attention::launch_flash_attention(fa_, attn_ws_.get(), stream);
       nvtxRangePop();
@@ -356,7 +393,7 @@ protected:
 
   void free_buffers() noexcept override {
     for (DeviceBuffer* b : {&x_, &a_out_, &q_lat_, &q_b_out_, &q_mqa_, &attn_, &attn_v_, &out_, &cache_, &table_, &lens_, &ckv_, &kpe_,
-                            &kv_out_, &k_, &gemm_ws_, &bmm_ws_, &attn_ws_})
+                            &kv_out_, &k_, &gemm_ws_, &bmm_ws_, &attn_ws_, &q8_, &k8_, &v8_, &fp8_scales_})
       b->release();
     for (LinearLayer* l : {&fused_a_, &q_b_, &kv_b_, &o_proj_}) l->release();
     pre_.release();
@@ -370,10 +407,11 @@ private:
   LinearLayer fused_a_, q_b_, kv_b_, o_proj_;
   Bmm pre_, post_;
   DeviceBuffer x_, a_out_, q_lat_, q_b_out_, q_mqa_, attn_, attn_v_, out_, cache_, table_, lens_, ckv_, kpe_, kv_out_, k_, gemm_ws_,
-      bmm_ws_, attn_ws_;
+      bmm_ws_, attn_ws_, q8_, k8_, v8_, fp8_scales_;
   sparse_mla::SparseMlaParams mla_;
 #ifdef AICONF_MLA_WITH_CONTEXT
   flash_attention::FlashAttentionParams fa_;
+  flash_attention::Fp8QuantizeTensor fp8_jobs_[3] = {};
 #endif
 };
 

@@ -7,8 +7,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=$1 s_gen=$2 s_genmod=$3 s_ctxmod=$4
-tools/gpu/device_build.sh aiconf_plugins aiconf_collect >"$out/build.log" 2>&1
-tail -1 "$out/build.log"
+tools/gpu/device_build.sh aiconf_plugins aiconf_collect >"$out/build_mla.log" 2>&1
+tail -1 "$out/build_mla.log"
 sys=$(nvidia-smi --query-gpu=name --format=csv,noheader | grep -q H200 && echo h200_sxm || echo h100_sxm)
 collect() {  # <collector> <seconds> [args]
   local name=$1 secs=$2

@@ -93,6 +93,9 @@ int main() {
       {"mla_context", gen("fp8", 128, 4, 1024, 0)},
       {"mla_context_module", module("bfloat16", "bfloat16", 128, 2, 1024, 0)},
       {"mla_context_module", module("fp8_block", "bfloat16", 16, 3, 500, 700)},
+      // FP8 KV cache: Q/K/V quantized (V strided, in place) before the attention, every run.
+      {"mla_context_module", module("bfloat16", "fp8", 128, 2, 1024, 0)},
+      {"mla_context_module", module("fp8_block", "fp8", 16, 3, 500, 700)},
   };
   cudaStream_t stream;
   cudaStreamCreate(&stream);

@@ -29,8 +29,9 @@ __global__ void __launch_bounds__(kThreads) quantize_kernel(const QuantizeArgs a
   const float inv = 1.f / *t.scale;
   const uint4* src = reinterpret_cast<const uint4*>(t.src);
   uint2* dst = reinterpret_cast<uint2*>(t.dst);
+  const std::size_t row_chunks = t.row_len / 8, stride_chunks = t.src_row_stride / 8;
   for (std::size_t i = blockIdx.x * std::size_t(kThreads) + threadIdx.x; i < chunks; i += std::size_t(gridDim.x) * kThreads) {
-    const uint4 raw = src[i];
+    const uint4 raw = src[row_chunks == 0 ? i : (i / row_chunks) * stride_chunks + i % row_chunks];
     const __nv_bfloat162* b = reinterpret_cast<const __nv_bfloat162*>(&raw);
     __nv_fp8x2_storage_t q[4];
 #pragma unroll
@@ -89,6 +90,8 @@ const char* fp8_quantize_check(const Fp8QuantizeTensor* tensors, int count) {
     if (t.src == nullptr || t.dst == nullptr || t.scale == nullptr) return "src, dst and scale must be non-null";
     if (!aligned(t.src, 16)) return "src must be 16-byte aligned";
     if (!aligned(t.dst, 8)) return "dst must be 8-byte aligned";
+    if (t.row_len != 0 && (t.row_len % 8 != 0 || t.src_row_stride % 8 != 0 || t.src_row_stride < t.row_len || t.n % t.row_len != 0))
+      return "a strided source needs row_len and src_row_stride multiples of 8, src_row_stride >= row_len and n a multiple of row_len";
   }
   return nullptr;
 }

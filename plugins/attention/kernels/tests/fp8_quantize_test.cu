@@ -71,19 +71,24 @@ struct Tensor {
   std::string name;
   std::size_t n;
   Dist dist;
-  std::vector<std::uint16_t> bits;
-  std::vector<float> x;
-  float amax = 0.f;
+  std::size_t row_len = 0, src_row_stride = 0;  ///< strided source (0 = contiguous)
+  std::vector<std::uint16_t> bits;               ///< the whole source, gaps between rows included
+  std::vector<float> x;                          ///< the n values the kernel quantizes, in order
+  float amax = 0.f;                              ///< over the whole source (what the scale kernel reads)
+  std::size_t src_n() const { return row_len == 0 ? n : n / row_len * src_row_stride; }
 };
 
 void make_inputs(Tensor& t, std::mt19937& rng) {
-  t.bits.resize(t.n);
+  t.bits.resize(t.src_n());
   t.x.resize(t.n);
   t.amax = 0.f;
-  for (std::size_t i = 0; i < t.n; ++i) {
+  for (std::size_t i = 0; i < t.bits.size(); ++i) {
     t.bits[i] = ref::float_to_bf16(sample(t.dist, rng));
-    t.x[i] = ref::bf16_to_float(t.bits[i]);
-    t.amax = std::max(t.amax, std::fabs(t.x[i]));
+    t.amax = std::max(t.amax, std::fabs(ref::bf16_to_float(t.bits[i])));
+  }
+  for (std::size_t i = 0; i < t.n; ++i) {
+    const std::size_t at = t.row_len == 0 ? i : i / t.row_len * t.src_row_stride + i % t.row_len;
+    t.x[i] = ref::bf16_to_float(t.bits[at]);
   }
 }
 
@@ -94,13 +99,15 @@ bool run_case(const char* label, std::vector<Tensor>& ts, std::mt19937& rng, cud
   Dev scales(ts.size() * sizeof(float));
   std::vector<fa::Fp8QuantizeTensor> job(ts.size());
   for (std::size_t i = 0; i < ts.size(); ++i) {
-    src.push_back(new Dev(ts[i].n * 2));
+    const std::size_t src_n = ts[i].src_n();
+    src.push_back(new Dev(src_n * 2));
     dst.push_back(new Dev(ts[i].n + kGuard));
-    CHECK_CUDA(cudaMemcpyAsync(src[i]->p, ts[i].bits.data(), ts[i].n * 2, cudaMemcpyHostToDevice, stream));
+    CHECK_CUDA(cudaMemcpyAsync(src[i]->p, ts[i].bits.data(), src_n * 2, cudaMemcpyHostToDevice, stream));
     CHECK_CUDA(cudaMemsetAsync(dst[i]->p, kPoison, ts[i].n + kGuard, stream));
     float* scale = static_cast<float*>(scales.p) + i;
-    CHECK_CUDA(fa::fp8_scale_from_absmax(static_cast<const __nv_bfloat16*>(src[i]->p), ts[i].n, scale, stream));
-    job[i] = {static_cast<const __nv_bfloat16*>(src[i]->p), static_cast<std::uint8_t*>(dst[i]->p), ts[i].n, scale};
+    CHECK_CUDA(fa::fp8_scale_from_absmax(static_cast<const __nv_bfloat16*>(src[i]->p), src_n, scale, stream));
+    job[i] = {static_cast<const __nv_bfloat16*>(src[i]->p), static_cast<std::uint8_t*>(dst[i]->p), ts[i].n, scale,
+              ts[i].row_len, ts[i].src_row_stride};
   }
   CHECK_CUDA(fa::launch_fp8_quantize(job.data(), static_cast<int>(job.size()), stream));
   std::vector<float> scale(ts.size());
@@ -161,6 +168,9 @@ bool refusals() {
       {"null scale", {s, d, 16, nullptr}, 1},
       {"count 0", {s, d, 16, sc}, 0},
       {"count 5", {s, d, 16, sc}, 5},
+      {"stride < row_len", {s, d, 32, sc, 16, 8}, 1},
+      {"row_len % 8 != 0", {s, d, 24, sc, 12, 16}, 1},
+      {"n not whole rows", {s, d, 24, sc, 16, 16}, 1},
   };
   bool ok = true;
   for (const Bad& b : bad) {
@@ -213,6 +223,18 @@ int main() {
                               {"odd chunks", 8 * 12345, Dist::kNormalOutliers},
                               {"small", 8 * 3, Dist::kUniform}};
     failures += !run_case("grid stride", ts, rng, stream);
+  }
+  {
+    // V read in place from the interleaved kv_b projection [rows, heads, k_nope 128 | v 128] (the
+    // mla_context_module mock layer): 128-value rows every 256 values; plus a contiguous tensor.
+    Tensor v{"v strided", 3u * 500 * 16 * 128, Dist::kNormalOutliers};
+    v.row_len = 128;
+    v.src_row_stride = 256;
+    Tensor odd{"odd stride", 8u * 3 * 77, Dist::kLogUniform};
+    odd.row_len = 24;
+    odd.src_row_stride = 40;
+    std::vector<Tensor> ts = {{"q", 3u * 500 * 16 * 192, Dist::kUniform}, v, odd};
+    failures += !run_case("strided source", ts, rng, stream);
   }
   failures += !refusals();
   CHECK_CUDA(cudaStreamDestroy(stream));

@@ -28,6 +28,11 @@ struct Fp8QuantizeTensor {
   std::uint8_t* dst = nullptr;         ///< n e4m3 bytes, 8-byte aligned
   std::size_t n = 0;                   ///< a multiple of 8 (one 16-byte load per 8 values); 0 = nothing
   const float* scale = nullptr;        ///< device pointer to the dequantization scale (> 0)
+  /// Strided source (0 = contiguous): the n values are rows of `row_len` values, row r starting at
+  /// src + r * src_row_stride (e.g. V read in place from an interleaved [k_nope | v] projection).
+  /// Both multiples of 8, n a multiple of row_len; dst stays contiguous.
+  std::size_t row_len = 0;
+  std::size_t src_row_stride = 0;
 };
 
 /// Tensors one launch can take (Q, K, V, and one spare).
