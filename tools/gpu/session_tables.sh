@@ -26,3 +26,5 @@ if [ -n "$moe" ]; then
 fi
 find perfdb/$sys -name '*.lock' -delete
 tar czf "$out/perfdb_$sys.tar.gz" perfdb/$sys/aiconf
+# The device tool returns at most 8 files: the logs travel as one tarball too.
+(cd "$out" && tar czf logs.tar.gz ./*.log ./*.txt && rm -f ./*.log ./*.txt)
