@@ -47,7 +47,7 @@ std::string group_of(const TablePlan& plan, std::size_t i, const std::vector<std
 double num(const std::string& s) { return std::strtod(s.c_str(), nullptr); }
 
 // Leave-one-out error (percent) of every measured key, through the perf database's validation.
-Status loo_errors(const TableRun& run, std::map<std::string, double>* err, ValidationReport* report) {
+Status loo_errors(const TableRun& run, const ScoringSol* sol, std::map<std::string, double>* err, ValidationReport* report) {
   const fs::path dir(run.directory());
   const std::string root = dir.parent_path().parent_path().parent_path().string();
   const std::string system = dir.parent_path().parent_path().filename().string();
@@ -59,7 +59,10 @@ Status loo_errors(const TableRun& run, std::map<std::string, double>* err, Valid
   ValidationOptions vo;
   vo.worst = std::numeric_limits<std::size_t>::max();
   const TableSchema& schema = run.plan().op->schema();
-  if (Status s = db->validate(run.plan().table, &schema, nullptr, nullptr, vo, report); !s) return s;
+  const bool with_sol = sol && sol->op;
+  if (with_sol) vo.sol_key = sol->key;
+  if (Status s = db->validate(run.plan().table, &schema, with_sol ? sol->op : nullptr, with_sol ? &sol->sys : nullptr, vo, report); !s)
+    return s;
   const auto names = run.plan().key_names();
   for (const auto& p : report->worst) {
     // "k=v k2=v2": pick our key columns, in schema order.
@@ -133,7 +136,7 @@ TableRun::Outcome run_adaptive(TableRun& run, const AdaptiveOptions& opt, Progre
   while (outcome == TableRun::Outcome::done) {
     std::map<std::string, double> err;
     report = ValidationReport{};
-    if (Status s = loo_errors(run, &err, &report); !s) {
+    if (Status s = loo_errors(run, opt.sol, &err, &report); !s) {
       stop = "leave-one-out failed: " + s.message();
       break;
     }

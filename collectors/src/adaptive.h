@@ -6,6 +6,7 @@
 // database's own validation (the same interpolation queries use), so points are added where the
 // estimator would be wrong.
 
+#include "adaptive_sol.h"
 #include "table_run.h"
 
 #include <string>
@@ -15,6 +16,7 @@ namespace aiconf::collect {
 struct AdaptiveOptions {
   int per_round = 8;       ///< cases added per round
   double target = 0.05;    ///< stop when the worst leave-one-out error is below this fraction
+  const ScoringSol* sol = nullptr;  ///< speed-of-light of the scoring's extrapolation (null: slope)
 };
 
 /// The coarse grid: indices of plan.cases whose value on every numeric key axis has an even rank

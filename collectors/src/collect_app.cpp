@@ -170,7 +170,10 @@ int run_collection(const Registry& reg, const CollectOptions& opt, const ModelCo
     std::string adaptive_summary;
     if (opt.adaptive > 0) {
       r->record().mode = "adaptive";
-      outcome = run_adaptive(*r, AdaptiveOptions{opt.adaptive, opt.adaptive_target}, progress, &adaptive_summary);
+      ScoringSol sol;
+      if (Status s = scoring_sol(reg, r->plan(), r->directory(), model, &sol); !s) return usage_error(s.message());
+      progress.note("adaptive: " + sol.note);
+      outcome = run_adaptive(*r, AdaptiveOptions{opt.adaptive, opt.adaptive_target, &sol}, progress, &adaptive_summary);
     } else {
       r->record().cases_planned = r->shard_indices().size();
       outcome = r->measure(r->shard_indices());

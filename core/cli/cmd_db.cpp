@@ -3,6 +3,8 @@
 #include "cli_common.h"
 #include "perfdb_paths.h"
 
+#include <aiconf/hf_config.h>
+#include <aiconf/model_sol_key.h>
 #include <aiconf/perf_database.h>
 
 #include <cstdio>
@@ -18,6 +20,7 @@ struct DbOptions {
   bool lenient = false, as_json = false, infer = false;
   std::size_t sample = 0, worst = 5;
   std::string test_dir;  // holdout: the database whose points are predicted
+  std::string model;     // validate/holdout: config.json whose dimensions complete speed-of-light keys
 };
 
 std::vector<std::string> systems_of(const DbOptions& o) {
@@ -178,8 +181,28 @@ const Operation* operation_of_table(const Registry* reg, const std::string& tabl
   return nullptr;
 }
 
+// --model: the config parsed once (errors name the file and field). Its dimensions are what a
+// query's key adds to a table row; without them a module's speed-of-light is unknown here.
+std::unique_ptr<ModelConfig> model_of(const DbOptions& o, const Registry* reg) {
+  if (o.model.empty()) return nullptr;
+  if (!reg) throw Error("--model " + o.model + ": needs the plugins' operations (drop --infer, check --plugin-dir)");
+  auto cfg = std::make_unique<ModelConfig>();
+  throw_if_error(load_model_config(o.model, *reg, cfg.get()));
+  return cfg;
+}
+
+// The model's dimensions for `op`'s speed-of-light into vo->sol_key; a note when it adds none.
+std::string complete_sol_key(const Registry* reg, const ModelConfig* cfg, const Operation* op, ValidationOptions* vo) {
+  if (!cfg || !op) return "";
+  throw_if_error(model_sol_key(*reg, *cfg, *op, &vo->sol_key));
+  if (vo->sol_key.empty())
+    return "model " + cfg->source + " adds no dimensions to operation '" + op->name() + "' (its table's columns are its whole key, or the model does not call it)";
+  return "";
+}
+
 void run_validate(const DbOptions& o, CliContext& ctx) {
   const Registry* reg = schema_registry(o, ctx);
+  const auto model = model_of(o, reg);
   json::array out_sys;
   bool any = false;
   for (const auto& sys : systems_of(o)) {
@@ -197,9 +220,9 @@ void run_validate(const DbOptions& o, CliContext& ctx) {
       ValidationOptions vo;
       vo.max_points = o.sample;
       vo.worst = o.worst;
+      std::string note = complete_sol_key(reg, model.get(), op, &vo);
       ValidationReport rep;
       Status s = db->validate(t.table, nullptr, op, op && have_spec ? &spec : nullptr, vo, &rep);
-      std::string note;
       if (!s && op) {
         note = std::string("schema of operation '") + op->name() + "' does not fit (" + s.message() + "); inferred";
         s = db->validate(t.table, nullptr, nullptr, nullptr, vo, &rep);
@@ -227,6 +250,7 @@ void run_validate(const DbOptions& o, CliContext& ctx) {
 // the points of another (the full sweep) that it did not measure.
 void run_holdout(const DbOptions& o, CliContext& ctx) {
   const Registry* reg = schema_registry(o, ctx);
+  const auto model = model_of(o, reg);
   json::array out_sys;
   for (const auto& sys : systems_of(o)) {
     auto train = open_db(o, sys);
@@ -244,8 +268,8 @@ void run_holdout(const DbOptions& o, CliContext& ctx) {
       const Operation* op = operation_of_table(reg, t.table);
       ValidationOptions vo;
       vo.worst = o.worst;
+      std::string note = complete_sol_key(reg, model.get(), op, &vo);
       ValidationReport rep;
-      std::string note;
       Status s = validate_holdout(*train, *test, t.table, nullptr, op, op && have_spec ? &spec : nullptr, vo, &rep);
       if (!s && op) {
         note = std::string("schema of operation '") + op->name() + "' does not fit (" + s.message() + "); inferred";
@@ -292,6 +316,8 @@ void add_db_command(CLI::App& app, CliContext& ctx) {
   vc->add_option("--sample", val->sample, "Hold out a seeded sample of this many points per table (default: all)");
   vc->add_flag("--infer", val->infer, "Ignore plugin schemas: infer every table's schema from its header and values");
   vc->add_option("--worst", val->worst, "Report this many worst points (JSON; default 5)");
+  vc->add_option("--model", val->model, "Model config.json whose dimensions complete the speed-of-light key, as a "
+                                        "query's key does (e.g. a DSA module's hidden size and ranks)")->type_name("FILE");
   vc->callback([val, &ctx] { run_validate(*val, ctx); });
 
   auto hold = std::make_shared<DbOptions>();
@@ -301,6 +327,8 @@ void add_db_command(CLI::App& app, CliContext& ctx) {
   hc->add_option("test", hold->test_dir, "Perf database root whose points are predicted")->required()->type_name("DIR");
   hc->add_flag("--infer", hold->infer, "Ignore plugin schemas: infer each schema from the training table");
   hc->add_option("--worst", hold->worst, "Report this many worst points (JSON; default 5)");
+  hc->add_option("--model", hold->model, "Model config.json whose dimensions complete the speed-of-light key, as a "
+                                         "query's key does (e.g. a DSA module's hidden size and ranks)")->type_name("FILE");
   hc->callback([hold, &ctx] { run_holdout(*hold, ctx); });
 }
 

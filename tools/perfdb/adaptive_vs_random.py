@@ -11,7 +11,11 @@ speed-of-light utilisation, as queries do). "GPU time" is the sum over rows of l
 the same whether it came from a GPU run or from a replay (collectors/replay).
 
 usage: adaptive_vs_random.py <aiconf> <adaptive-table.txt> <full-root> <system> <table>
-                             <first-prefix> <step> [--seeds 3] [--markdown]
+                             <first-prefix> <step> [--seeds 3] [--model config.json]
+
+--model: the model config whose dimensions complete the operation's speed-of-light key in holdout
+(`aiconf db holdout --model`), as a query's key does; without it a module's extrapolation (its
+speed-of-light needs hidden size, ranks...) falls back to a slope.
 """
 import argparse
 import json
@@ -44,7 +48,7 @@ def gpu_ms(full_header, full_cost, header, rows):
     return sum(full_cost[key_of(header, r)] for r in rows)
 
 
-def holdout(aiconf, header, rows, full_root, system, table, tmp):
+def holdout(aiconf, header, rows, full_root, system, table, tmp, model=None):
     root = os.path.join(tmp, 'subset')
     shutil.rmtree(root, ignore_errors=True)
     d = os.path.join(root, system, 'aiconf', '0.1.0')
@@ -54,7 +58,8 @@ def holdout(aiconf, header, rows, full_root, system, table, tmp):
     with open(os.path.join(d, table + '.txt'), 'w') as f:
         f.write('\n'.join([header] + rows) + '\n')
     out = subprocess.run([aiconf, 'db', 'holdout', root, full_root, '--system', system, '--table', table,
-                          '--backend', 'aiconf', '--json'], check=True, capture_output=True, text=True).stdout
+                          '--backend', 'aiconf', '--json'] + (['--model', model] if model else []),
+                         check=True, capture_output=True, text=True).stdout
     t = json.loads(out)['systems'][0]['tables'][0]
     if 'error' in t:
         raise SystemExit(t['error'])
@@ -68,6 +73,7 @@ def main():
     ap.add_argument('first', type=int)
     ap.add_argument('step', type=int)
     ap.add_argument('--seeds', type=int, default=3)
+    ap.add_argument('--model', help='config.json whose dimensions complete the speed-of-light key')
     args = ap.parse_args()
     header, adaptive = read(args.adaptive)
     full_header, full = read(os.path.join(args.full_root, args.system, 'aiconf', '0.1.0', args.table + '.txt'))
@@ -76,17 +82,19 @@ def main():
     full_cost = {key_of(full_header, r): float(r.split(',')[li]) * float(r.split(',')[si]) for r in full}
     full_gpu = sum(full_cost.values())
     sizes = list(range(args.first, len(adaptive), args.step)) + [len(adaptive)]
+    if args.model:
+        print(f'speed-of-light key completed from {args.model}')
     print(f'{args.table} on {args.system}: full sweep {len(full)} cases, {full_gpu / 60000:.2f} GPU-minutes of timed samples')
     print('| cases | share of sweep | adaptive: GPU-min | adaptive: holdout median / p90 / max | random (%d seeds): median / p90 / max |' % args.seeds)
     print('| --- | --- | --- | --- | --- |')
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             sub = adaptive[:n]
-            a, _ = holdout(args.aiconf, header, sub, args.full_root, args.system, args.table, tmp)
+            a, _ = holdout(args.aiconf, header, sub, args.full_root, args.system, args.table, tmp, args.model)
             rnd = []
             for seed in range(args.seeds):
                 r, _ = holdout(args.aiconf, full_header, random.Random(seed).sample(full, n), args.full_root, args.system,
-                               args.table, tmp)
+                               args.table, tmp, args.model)
                 rnd.append(r)
             mean = lambda k: sum(r[k] for r in rnd) / len(rnd)
             print(f'| {n} | {n / len(full):.0%} | {gpu_ms(full_header, full_cost, header, sub) / 60000:.2f} | '

@@ -82,6 +82,11 @@ struct ValidationOptions {
   std::size_t max_points = 0;    ///< 0: every point; else a sample of this size
   std::uint64_t seed = 20261127; ///< sample seed (fixed: reports are reproducible)
   std::size_t worst = 5;         ///< how many worst points to report
+  /// Entries added to every speed-of-light key (a table row's values override them): the
+  /// dimensions a query's key carries but a table row lacks, e.g. a module's hidden_size and
+  /// ranks (model_sol_key() reads them from a model config). Without them an operation whose
+  /// speed-of-light needs them extrapolates by slope, unlike a query.
+  Params sol_key;
 };
 
 /// Where tables are searched and how ties are broken.
@@ -122,7 +127,7 @@ public:
   virtual Status lookup_table(const TableSchema& schema, const Params& key, Latency* out) const noexcept = 0;
   /// Leave-one-out validation of a table. `schema` null: the operation's schema when `op` is
   /// given, else the inferred one. `op` and `sys` (both or neither) let extrapolation hold
-  /// utilization by the operation's speed-of-light.
+  /// utilization by the operation's speed-of-light (its key completed by `opt.sol_key`).
   virtual Status validate(const std::string& table, const TableSchema* schema, const Operation* op,
                           const SystemSpec* sys, const ValidationOptions& opt,
                           ValidationReport* out) const noexcept = 0;
@@ -131,7 +136,8 @@ public:
 /// Holdout validation: every point of `test`'s table that `train`'s table did not measure is
 /// predicted from `train` alone (same schema, same evaluation as queries), e.g.
 /// an adaptive collection against the full sweep. `schema` null: `op`'s, else inferred from `train`'s
-/// table; `op` and `sys` (both or neither) let extrapolation hold utilization by speed-of-light.
+/// table; `op` and `sys` (both or neither) let extrapolation hold utilization by speed-of-light
+/// (its key completed by `opt.sol_key`).
 /// Interior = interpolated on every axis, frontier = extrapolated on some axis; test points that
 /// `train` holds count in `shared`. Both databases must come from open_perf_database.
 Status validate_holdout(const PerfDatabase& train, const PerfDatabase& test, const std::string& table,

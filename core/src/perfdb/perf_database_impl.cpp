@@ -52,10 +52,12 @@ struct TableEntry {
 };
 
 // The speed-of-light function of each categorical group of an index: the operation's cost at the
-// group's category values (extrapolation then holds the boundary point's utilization).
-GroupSolFactory group_sol_factory(const GridIndex& index, const TableData& data, const Operation& op, const SystemSpec& sys) {
-  return [&index, &data, &op, &sys](int g) {
-    Params base;
+// group's category values (extrapolation then holds the boundary point's utilization). `extra`
+// holds what a query's key has beyond the table's columns (model dimensions); columns win.
+GroupSolFactory group_sol_factory(const GridIndex& index, const TableData& data, const Operation& op, const SystemSpec& sys,
+                                  const Params& extra) {
+  return [&index, &data, &op, &sys, &extra](int g) {
+    Params base = extra;
     const std::uint32_t* codes = index.group_codes(g);
     for (std::size_t i = 0; i < index.categories().size(); ++i) {
       const auto& col = data.columns[static_cast<std::size_t>(index.categories()[i].column)];
@@ -176,7 +178,7 @@ public:
       GroupSolFactory factory;
       if (op && sys) {
         out->with_sol = true;
-        factory = group_sol_factory(index, *data, *op, *sys);
+        factory = group_sol_factory(index, *data, *op, *sys, opt.sol_key);
       }
       leave_one_out(index, factory, opt, out);
       return Status::ok();
@@ -335,7 +337,7 @@ Status validate_holdout(const PerfDatabase& train, const PerfDatabase& test, con
     GroupSolFactory factory;
     if (op && sys) {
       out->with_sol = true;
-      factory = group_sol_factory(train_index, *train_data, *op, *sys);
+      factory = group_sol_factory(train_index, *train_data, *op, *sys, opt.sol_key);
     }
     holdout(train_index, test_index, factory, opt, out);
     return Status::ok();
