@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -23,16 +24,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string run_git(const std::string& dir) {
-  std::string cmd = "git -C '" + dir + "' rev-parse HEAD 2>/dev/null";
+/// First line of a shell command's output and whether it exited 0.
+bool first_line_of(const std::string& cmd, std::string* out) {
   FILE* f = ::popen(cmd.c_str(), "r");
-  if (!f) return {};
+  if (!f) return false;
   char buf[128] = {};
-  std::string out;
-  if (std::fgets(buf, sizeof buf, f)) out = buf;
-  int rc = ::pclose(f);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return rc == 0 && out.size() >= 40 ? out : std::string();
+  out->clear();
+  if (std::fgets(buf, sizeof buf, f)) *out = buf;
+  const int rc = ::pclose(f);
+  while (!out->empty() && (out->back() == '\n' || out->back() == '\r')) out->pop_back();
+  return rc == 0;
+}
+
+// HEAD, with "-dirty" when tracked files differ from it: a tree copied onto a GPU machine next to
+// an older .git would otherwise be recorded as that older commit.
+std::string run_git(const std::string& dir) {
+  std::string head, changed;
+  if (!first_line_of("git -C '" + dir + "' rev-parse HEAD 2>/dev/null", &head) || head.size() < 40) return {};
+  if (first_line_of("git -C '" + dir + "' status --porcelain --untracked-files=no 2>/dev/null", &changed) && !changed.empty())
+    head += "-dirty";
+  return head;
 }
 
 std::string hostname() {
@@ -101,6 +112,8 @@ std::string utc_now() {
 }
 
 std::string git_commit() {
+  // Set by whoever knows better than the checkout (a device call that copies the working tree).
+  if (const char* env = std::getenv("AICONF_GIT_COMMIT"); env != nullptr && *env != '\0') return env;
   std::error_code ec;
   std::string c = run_git(fs::current_path(ec).string());
 #ifdef AICONF_SOURCE_DIR

@@ -41,7 +41,8 @@ struct RunRecord {
 /// Merges a run into `<dir>/collection_meta.json` (creating it). Errors name the file.
 Status update_collection_meta(const std::string& dir, const RunRecord& run);
 
-/// `git rev-parse HEAD` in the current directory, else in the source tree; "" when neither works.
+/// $AICONF_GIT_COMMIT when set; else `git rev-parse HEAD` in the current directory, else in the
+/// source tree, with "-dirty" when tracked files differ from HEAD; "" when neither works.
 std::string git_commit();
 /// UTC date and time, ISO 8601.
 std::string utc_now();

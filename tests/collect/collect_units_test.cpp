@@ -4,6 +4,7 @@
 
 #include "adaptive.h"
 #include "case_filter.h"
+#include "collection_meta.h"
 #include "csv_line.h"
 #include "gpu_workers.h"
 #include "sample_stats.h"
@@ -156,4 +157,14 @@ TEST_CASE("collect units: system names and the coarse grid", "[collect][units]")
     }
   // Ranks 0, 2, 4 and the last (5) of each group.
   CHECK(coarse_cases(p) == std::vector<std::size_t>{0, 2, 4, 5, 6, 8, 10, 11});
+}
+
+TEST_CASE("collect units: the recorded commit comes from AICONF_GIT_COMMIT when set", "[collect][units]") {
+  // A device call copies the working tree next to an older .git; the caller names the real commit.
+  ::setenv("AICONF_GIT_COMMIT", "0123456789abcdef0123456789abcdef01234567", 1);
+  CHECK(git_commit() == "0123456789abcdef0123456789abcdef01234567");
+  ::unsetenv("AICONF_GIT_COMMIT");
+  const std::string c = git_commit();  // this checkout (or "" outside git): never the variable's value
+  CHECK(c.find("0123456789abcdef") == std::string::npos);
+  if (!c.empty()) CHECK((c.size() == 40 || c.substr(40) == "-dirty"));
 }
