@@ -2,6 +2,8 @@
 // handles chunks of 8 values (16 bytes of bf16 in, 8 bytes of e4m3 out).
 #include "fp8_per_tensor.h"
 
+#include <aiconf_plugins/block_absmax.cuh>
+
 #include <cuda_bf16.h>
 #include <cuda_fp8.h>
 
@@ -40,15 +42,7 @@ __global__ void __launch_bounds__(kThreads) amax_kernel(const StridedBf16 s, flo
 #pragma unroll
     for (int j = 0; j < 8; ++j) m = fmaxf(m, fabsf(v[j]));
   }
-  for (int o = 16; o > 0; o >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
-  __shared__ float red[kThreads / 32];
-  if (threadIdx.x % 32 == 0) red[threadIdx.x / 32] = m;
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    for (int w = 1; w < kThreads / 32; ++w) m = fmaxf(m, red[w]);
-    // Non-negative floats order like their bit patterns: an integer max is a float max.
-    atomicMax(reinterpret_cast<unsigned int*>(amax), __float_as_uint(m));
-  }
+  aiconf::plugins::block_absmax_into<kThreads>(m, amax);
 }
 
 __global__ void __launch_bounds__(kThreads) quantize_kernel(const StridedBf16 s, const float* amax, std::uint8_t* q, float* scale) {

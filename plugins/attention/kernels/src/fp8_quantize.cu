@@ -3,6 +3,8 @@
 // row per tensor so Q, K and V go in one launch as TensorRT-LLM's quantize copy does.
 #include <aiconf/flash_attention/fp8_quantize.h>
 
+#include <aiconf_plugins/block_absmax.cuh>
+
 #include <cuda_fp8.h>
 #include <nvtx3/nvToolsExt.h>
 
@@ -58,15 +60,7 @@ __global__ void __launch_bounds__(kThreads) absmax_kernel(const __nv_bfloat16* x
       m = fmaxf(m, fmaxf(fabsf(f.x), fabsf(f.y)));
     }
   }
-  for (int o = 16; o > 0; o >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
-  __shared__ float red[kThreads / 32];
-  if (threadIdx.x % 32 == 0) red[threadIdx.x / 32] = m;
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    for (int w = 1; w < kThreads / 32; ++w) m = fmaxf(m, red[w]);
-    // Non-negative floats order like their bit patterns, so an integer max is a float max.
-    atomicMax(reinterpret_cast<unsigned int*>(amax), __float_as_uint(m));
-  }
+  aiconf::plugins::block_absmax_into<kThreads>(m, amax);
 }
 
 __global__ void scale_kernel(float* amax_in_scale_out) {
