@@ -7,8 +7,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=$1 secs=$2
 mkdir -p "$out/tests"
-tools/gpu/device_build.sh fp8_quantize_kernels_test aiconf_fp8_quantize_test mla_mock_layers_gpu_test >"$out/tests/build.log" 2>&1
-for t in fp8_quantize_kernels_test aiconf_fp8_quantize_test mla_mock_layers_gpu_test; do
+tools/gpu/device_build.sh fp8_quantize_kernels_test mla_mock_layers_gpu_test >"$out/tests/build.log" 2>&1
+for t in fp8_quantize_kernels_test mla_mock_layers_gpu_test; do
   CUDA_VISIBLE_DEVICES=0 timeout 200 ./build-gpu/bin/$t >"$out/tests/$t.txt" 2>&1
   echo "$t rc=$? $(tail -1 "$out/tests/$t.txt")"
 done
