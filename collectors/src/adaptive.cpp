@@ -1,6 +1,7 @@
 #include "adaptive.h"
 
 #include "csv_line.h"
+#include "sweep_lines.h"
 
 #include <aiconf/perf_database.h>
 #include <aiconf/version.h>
@@ -19,28 +20,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Axis positions of the numeric key columns; the rest are categorical.
-void split_axes(const TablePlan& plan, std::vector<std::size_t>* numeric, std::vector<std::size_t>* categorical) {
-  for (std::size_t k = 0; k < plan.key_columns.size(); ++k) {
-    bool is_num = plan.key_columns[k].kind == ColumnKind::numeric;
-    // A "numeric" column whose values do not parse (a schema mistake) is treated as a category.
-    for (const auto& key : plan.keys)
-      if (is_num) {
-        char* end = nullptr;
-        std::strtod(key[k].c_str(), &end);
-        is_num = end && *end == '\0' && !key[k].empty();
-      }
-    (is_num ? numeric : categorical)->push_back(k);
-  }
-}
-
-std::string group_of(const TablePlan& plan, std::size_t i, const std::vector<std::size_t>& cats, std::size_t except = SIZE_MAX,
-                     const std::vector<std::size_t>* nums = nullptr) {
+// The case's categorical group (its values on the categorical key columns).
+std::string group_of(const TablePlan& plan, std::size_t i, const std::vector<std::size_t>& cats) {
   std::vector<std::string> v;
   for (auto c : cats) v.push_back(plan.keys[i][c]);
-  if (nums)
-    for (auto a : *nums)
-      if (a != except) v.push_back(plan.keys[i][a]);
   return join_key(v);
 }
 
@@ -112,14 +95,7 @@ std::vector<std::size_t> coarse_cases(const TablePlan& plan) {
 
 TableRun::Outcome run_adaptive(TableRun& run, const AdaptiveOptions& opt, Progress& progress, std::string* summary) {
   const TablePlan& plan = run.plan();
-  std::vector<std::size_t> numeric, cats;
-  split_axes(plan, &numeric, &cats);
-
-  // Per numeric axis, each case's "line": its values on every other column. Cases on one line
-  // differ only along that axis.
-  std::map<std::size_t, std::vector<std::string>> line_of;
-  for (auto a : numeric)
-    for (std::size_t i = 0; i < plan.cases.size(); ++i) line_of[a].push_back(group_of(plan, i, cats, a, &numeric));
+  const SweepLines lines(plan);
 
   const auto coarse = coarse_cases(plan);
   std::set<std::size_t> tried(coarse.begin(), coarse.end());
@@ -150,13 +126,12 @@ TableRun::Outcome run_adaptive(TableRun& run, const AdaptiveOptions& opt, Progre
     for (std::size_t i = 0; i < plan.cases.size(); ++i) {
       if (tried.count(i)) continue;
       double score = 0;
-      for (auto a : numeric) {
-        const std::string& line = line_of[a][i];
-        const double x = num(plan.keys[i][a]);
+      for (std::size_t a = 0; a < lines.numeric().size(); ++a) {
+        const double x = lines.value(a, i);
         double below = -1, above = -1, xb = -std::numeric_limits<double>::infinity(), xa = std::numeric_limits<double>::infinity();
-        for (std::size_t j = 0; j < plan.cases.size(); ++j) {
-          if (line_of[a][j] != line || !run.present(j)) continue;
-          const double y = num(plan.keys[j][a]);
+        for (std::size_t j : lines.line(a, i)) {
+          if (!run.present(j)) continue;
+          const double y = lines.value(a, j);
           auto e = err.find(join_key(plan.keys[j]));
           const double ej = e == err.end() ? 0 : e->second;
           if (y < x && y > xb) xb = y, below = ej;
@@ -173,10 +148,23 @@ TableRun::Outcome run_adaptive(TableRun& run, const AdaptiveOptions& opt, Progre
       break;
     }
     std::sort(scored.rbegin(), scored.rend());
+    // The best-scored cases, each with the open ends of the lines it starts or extends (see
+    // SweepLines::open_ends): a round never leaves a partial line behind for the estimator to
+    // extrapolate. The ends count in the round's size; a case whose ends were already taken this
+    // round costs one.
     std::vector<std::size_t> pick;
-    for (std::size_t k = 0; k < scored.size() && static_cast<int>(k) < opt.per_round; ++k) pick.push_back(scored[k].second);
+    const auto have = [&](std::size_t c) { return tried.count(c) > 0; };
+    for (std::size_t k = 0; k < scored.size() && static_cast<int>(pick.size()) < opt.per_round; ++k) {
+      const std::size_t i = scored[k].second;
+      if (tried.count(i)) continue;  // an end taken earlier this round
+      tried.insert(i);
+      pick.push_back(i);
+      for (auto e : lines.open_ends(i, have)) {
+        tried.insert(e);
+        pick.push_back(e);
+      }
+    }
     std::sort(pick.begin(), pick.end());
-    for (auto i : pick) tried.insert(i);
     picked.insert(picked.end(), pick.begin(), pick.end());
     ++rounds;
     progress.note("adaptive round " + std::to_string(rounds) + ": worst leave-one-out " + pct(report.all.max) + ", adding " +

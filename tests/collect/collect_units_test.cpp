@@ -1,5 +1,6 @@
 // Unit tests of the aiconf-collect harness pieces: CSV lines, filters, shards, the stopping rule,
-// the append-only table file (partial-line repair, header check), shard merging, coarse grids.
+// the append-only table file (partial-line repair, header check), shard merging, coarse grids,
+// closing the lines an adaptive round starts.
 #include "aiconf_test.h"
 
 #include "adaptive.h"
@@ -9,10 +10,13 @@
 #include "gpu_workers.h"
 #include "sample_stats.h"
 #include "shard.h"
+#include "sweep_lines.h"
 #include "table_file.h"
 #include "table_run.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <set>
 #include <fstream>
 
 namespace fs = std::filesystem;
@@ -167,4 +171,39 @@ TEST_CASE("collect units: the recorded commit comes from AICONF_GIT_COMMIT when 
   const std::string c = git_commit();  // this checkout (or "" outside git): never the variable's value
   CHECK(c.find("0123456789abcdef") == std::string::npos);
   if (!c.empty()) CHECK((c.size() == 40 || c.substr(40) == "-dirty"));
+TEST_CASE("collect units: a case that starts or extends a line brings the rest of the line at coarse resolution", "[collect][units]") {
+  // batch {1, 2, 4} x isl {1, 2, ..., 9}. The coarse grid leaves batch 2 unmeasured; an adaptive
+  // round that adds (batch 2, isl 2) starts the isl line of batch 2. Alone, that point would make
+  // every other case of batch 2 an extrapolation from it (or, with just the line's two ends, an
+  // interpolation across the whole range) that overrides the well-measured batch 1 and 4 lines.
+  TablePlan p;
+  p.table = "t";
+  p.key_columns = {Column{"d", ColumnKind::categorical}, Column{"batch"}, Column{"isl"}};
+  for (int b : {1, 2, 4})
+    for (int x = 1; x <= 9; ++x) {
+      p.cases.push_back(Params{{"d", std::string("a")}, {"batch", std::int64_t(b)}, {"isl", std::int64_t(x)}});
+      p.keys.push_back({"a", std::to_string(b), std::to_string(x)});
+    }
+  auto idx = [](int b, int x) { return static_cast<std::size_t>((b == 1 ? 0 : b == 2 ? 1 : 2) * 9 + x - 1); };
+  const SweepLines lines(p);
+  REQUIRE(lines.numeric() == std::vector<std::size_t>{1, 2});
+  REQUIRE(lines.line(1, idx(2, 5)).size() == 9);
+  CHECK(lines.value(1, idx(2, 5)) == 5);
+  const auto coarse = coarse_cases(p);
+  std::set<std::size_t> have(coarse.begin(), coarse.end());
+  const auto has = [&](std::size_t c) { return have.count(c) > 0; };
+  // New isl line at batch 2: the rest of it at even ranks and its last (isl 1, 3, 5, 7, 9); the
+  // batch line at isl 2 (isl 2 is off the coarse grid) is new too: its ends, batch 1 and 4.
+  auto ends = lines.open_ends(idx(2, 2), has);
+  std::sort(ends.begin(), ends.end());
+  CHECK(ends == std::vector<std::size_t>{idx(1, 2), idx(2, 1), idx(2, 3), idx(2, 5), idx(2, 7), idx(2, 9), idx(4, 2)});
+  // Inside the measured hull of every line: nothing more.
+  have.insert(ends.begin(), ends.end());
+  CHECK(lines.open_ends(idx(2, 2), has).empty());
+  CHECK(lines.open_ends(idx(1, 3), has).empty());
+  // A line measured on isl 1..3 only, extended to 4: the stretch beyond gets ranks 4, 6, 8 and the last.
+  have = {idx(4, 1), idx(4, 2), idx(4, 3), idx(1, 4), idx(2, 4)};
+  ends = lines.open_ends(idx(4, 4), has);
+  std::sort(ends.begin(), ends.end());
+  CHECK(ends == std::vector<std::size_t>{idx(4, 5), idx(4, 7), idx(4, 9)});
 }

@@ -1,0 +1,70 @@
+#include "sweep_lines.h"
+
+#include "csv_line.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+
+namespace aiconf::collect {
+
+void split_axes(const TablePlan& plan, std::vector<std::size_t>* numeric, std::vector<std::size_t>* categorical) {
+  for (std::size_t k = 0; k < plan.key_columns.size(); ++k) {
+    bool is_num = plan.key_columns[k].kind == ColumnKind::numeric;
+    for (const auto& key : plan.keys)
+      if (is_num) {
+        char* end = nullptr;
+        std::strtod(key[k].c_str(), &end);
+        is_num = end && *end == '\0' && !key[k].empty();
+      }
+    (is_num ? numeric : categorical)->push_back(k);
+  }
+}
+
+SweepLines::SweepLines(const TablePlan& plan) {
+  split_axes(plan, &numeric_, &categorical_);
+  const std::size_t n = plan.cases.size();
+  line_id_.resize(numeric_.size());
+  lines_.resize(numeric_.size());
+  value_.resize(numeric_.size());
+  for (std::size_t a = 0; a < numeric_.size(); ++a) {
+    std::map<std::string, std::size_t> ids;
+    for (std::size_t i = 0; i < n; ++i) {
+      // The line: the case's values on every other key column.
+      std::vector<std::string> rest;
+      for (std::size_t k = 0; k < plan.key_columns.size(); ++k)
+        if (k != numeric_[a]) rest.push_back(plan.keys[i][k]);
+      auto [it, fresh] = ids.emplace(join_key(rest), lines_[a].size());
+      if (fresh) lines_[a].emplace_back();
+      lines_[a][it->second].push_back(i);
+      line_id_[a].push_back(it->second);
+      value_[a].push_back(std::strtod(plan.keys[i][numeric_[a]].c_str(), nullptr));
+    }
+    for (auto& l : lines_[a])
+      std::stable_sort(l.begin(), l.end(), [&](std::size_t x, std::size_t y) { return value_[a][x] < value_[a][y]; });
+  }
+}
+
+std::vector<std::size_t> SweepLines::open_ends(std::size_t i, const std::function<bool(std::size_t)>& have) const {
+  std::vector<std::size_t> out;
+  auto add = [&](std::size_t c) {
+    if (c != i && !have(c) && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  };
+  for (std::size_t a = 0; a < numeric_.size(); ++a) {
+    const auto& l = line(a, i);
+    // Two values: the other one is a neighbour, not a stretch to extrapolate over.
+    if (l.size() < 3) continue;
+    // The measured hull of the line, i included (ranks along the line).
+    std::size_t lo = l.size(), hi = 0;
+    for (std::size_t r = 0; r < l.size(); ++r)
+      if (l[r] == i || have(l[r])) lo = std::min(lo, r), hi = std::max(hi, r);
+    // Beyond it, the coarse pass's resolution: every other value and the line's last. Ends alone
+    // are not enough: a line of two far-apart points (isl 1 and 8192) interpolates across the
+    // whole range and is worse than the neighbouring lines it overrides.
+    for (std::size_t r = 0; r < l.size(); ++r)
+      if ((r < lo || r > hi) && (r % 2 == 0 || r + 1 == l.size())) add(l[r]);
+  }
+  return out;
+}
+
+}  // namespace aiconf::collect
