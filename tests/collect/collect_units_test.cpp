@@ -171,6 +171,8 @@ TEST_CASE("collect units: the recorded commit comes from AICONF_GIT_COMMIT when 
   const std::string c = git_commit();  // this checkout (or "" outside git): never the variable's value
   CHECK(c.find("0123456789abcdef") == std::string::npos);
   if (!c.empty()) CHECK((c.size() == 40 || c.substr(40) == "-dirty"));
+}
+
 TEST_CASE("collect units: a case that starts or extends a line brings the rest of the line at coarse resolution", "[collect][units]") {
   // batch {1, 2, 4} x isl {1, 2, ..., 9}. The coarse grid leaves batch 2 unmeasured; an adaptive
   // round that adds (batch 2, isl 2) starts the isl line of batch 2. Alone, that point would make
