@@ -24,25 +24,39 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// First line of a shell command's output and whether it exited 0.
+/// `text` as one single-quoted shell word (a quote inside becomes '\'').
+std::string shell_quote(const std::string& text) {
+  std::string q = "'";
+  for (char c : text) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+/// First line of a shell command's output, read to the end so the command never dies of a closed
+/// pipe; false unless it exited 0.
 bool first_line_of(const std::string& cmd, std::string* out) {
   FILE* f = ::popen(cmd.c_str(), "r");
   if (!f) return false;
-  char buf[128] = {};
+  char buf[256] = {};
   out->clear();
   if (std::fgets(buf, sizeof buf, f)) *out = buf;
+  while (std::fgets(buf, sizeof buf, f)) {
+  }
   const int rc = ::pclose(f);
   while (!out->empty() && (out->back() == '\n' || out->back() == '\r')) out->pop_back();
   return rc == 0;
 }
 
 // HEAD, with "-dirty" when tracked files differ from it: a tree copied onto a GPU machine next to
-// an older .git would otherwise be recorded as that older commit.
+// an older .git would otherwise be recorded as that older commit. (Files git does not track are
+// not counted: a build folder or results must not make every run dirty.)
 std::string run_git(const std::string& dir) {
-  std::string head, changed;
-  if (!first_line_of("git -C '" + dir + "' rev-parse HEAD 2>/dev/null", &head) || head.size() < 40) return {};
-  if (first_line_of("git -C '" + dir + "' status --porcelain --untracked-files=no 2>/dev/null", &changed) && !changed.empty())
-    head += "-dirty";
+  const std::string git = "git -C " + shell_quote(dir);
+  std::string head;
+  if (!first_line_of(git + " rev-parse HEAD 2>/dev/null", &head) || head.size() < 40) return {};
+  // diff-index exits 1 when the working tree differs from HEAD, 0 when not (after refreshing stat info).
+  std::string ignored;
+  first_line_of(git + " update-index -q --refresh >/dev/null 2>&1", &ignored);
+  if (!first_line_of(git + " diff-index --quiet HEAD -- >/dev/null 2>&1", &ignored)) head += "-dirty";
   return head;
 }
 

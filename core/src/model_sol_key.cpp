@@ -14,11 +14,13 @@ Status model_sol_key(const Registry& reg, const ModelConfig& cfg, const Operatio
                            "': its dimensions cannot complete " + op.name() + "'s speed-of-light key");
     std::set<std::string, std::less<>> columns;
     for (const auto& c : op.schema().keys) columns.insert(c.name);
-    // Both phases: a context module and a generation module are distinct operations of one model.
-    // The smallest shapes: the dimensions kept do not depend on batch or length (those are columns).
+    // Both phases (a context module and a generation module are distinct operations of one model),
+    // each at two different sizes: an entry that is not a column yet changes with batch or length
+    // is a per-call size, not a model dimension, and two equal-sized probes could not tell.
     std::vector<std::pair<std::string, Value>> kept;
     std::set<std::string> conflicting;
-    for (StepShape shape : {StepShape{Phase::context, 1, 1, 0}, StepShape{Phase::generation, 1, 1, 1}}) {
+    for (StepShape shape : {StepShape{Phase::context, 1, 1, 0}, StepShape{Phase::context, 2, 3, 4},
+                            StepShape{Phase::generation, 1, 1, 1}, StepShape{Phase::generation, 3, 1, 6}}) {
       Model m;
       if (Status s = builder->build(cfg, ParallelConfig{}, shape, &m); !s)
         return Status::error(cfg.source + ": building a " + to_string(shape.phase) + " step of family '" + cfg.family +

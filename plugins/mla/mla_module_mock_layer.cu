@@ -25,6 +25,9 @@
 #ifdef AICONF_MLA_WITH_CONTEXT
 #include <aiconf/flash_attention/flash_attention.h>
 #include <aiconf/flash_attention/fp8_quantize.h>
+#include <aiconf_plugins/host_copy.h>
+#include <flash_attention_reference.h>
+#include <fp8_e4m3_reference.h>
 #endif
 
 #include <cuda_bf16.h>
@@ -316,7 +319,8 @@ protected:
     float* scale = fp8_scales_.get<float>();
     AICONF_CUDA_CHECK(flash_attention::fp8_scale_from_absmax(q_b_out_.get<__nv_bfloat16>(), T * H * s_.qk(), scale, stream));
     AICONF_CUDA_CHECK(flash_attention::fp8_scale_from_absmax(k_.get<__nv_bfloat16>(), rows * H * s_.qk(), scale + 1, stream));
-    AICONF_CUDA_CHECK(flash_attention::fp8_scale_from_absmax(kv_out_.get<__nv_bfloat16>(), rows * H * (s_.nope + s_.v), scale + 2, stream));
+    AICONF_CUDA_CHECK(flash_attention::fp8_scale_from_absmax(kv_out_.get<__nv_bfloat16>() + s_.nope, rows * H * s_.v, scale + 2, stream,
+                                                             s_.v, s_.nope + s_.v));
     fp8_jobs_[0] = {q_b_out_.get<__nv_bfloat16>(), q8_.get<std::uint8_t>(), static_cast<std::size_t>(T * H * s_.qk()), scale};
     fp8_jobs_[1] = {k_.get<__nv_bfloat16>(), k8_.get<std::uint8_t>(), static_cast<std::size_t>(rows * H * s_.qk()), scale + 1};
     fp8_jobs_[2] = {kv_out_.get<__nv_bfloat16>() + s_.nope, v8_.get<std::uint8_t>(), static_cast<std::size_t>(rows * H * s_.v), scale + 2,
@@ -372,6 +376,10 @@ protected:
   // produce a fully written, finite output.
   CheckReport verify(cudaStream_t stream) override {
     fill_bytes(out_.get(), out_.bytes(), 0xFF, stream);
+#ifdef AICONF_MLA_WITH_CONTEXT
+    if (s_.context_fp8)  // e4m3 NaN: a saturating conversion never writes it
+      for (DeviceBuffer* b : {&q8_, &k8_, &v8_}) fill_bytes(b->get(), b->bytes(), 0x7F, stream);
+#endif
     enqueue(stream);
     AICONF_CUDA_CHECK(cudaStreamSynchronize(stream));
     const std::int64_t n = s_.tokens() * s_.hidden;
@@ -388,13 +396,44 @@ protected:
     c.details = std::string(generation_ ? "MLA generation module" : "MLA context module") + ": " + std::to_string(bad) +
                 " non-finite/unwritten and " + std::to_string(zero) + " zero outputs of " + std::to_string(n) +
                 " (stages are checked by their own mock layers)";
+#ifdef AICONF_MLA_WITH_CONTEXT
+    if (s_.context_fp8) check_context_fp8(stream, &c);
+#endif
     return c;
   }
+
+#ifdef AICONF_MLA_WITH_CONTEXT
+  // The e4m3 copies of Q, K and V: every byte written, and V (read in place, strided, from the
+  // kv_b output) equal to the CPU's quantization on the first, a middle and the last row.
+  void check_context_fp8(cudaStream_t stream, CheckReport* c) {
+    namespace ref = flash_attention::reference;
+    std::size_t unwritten = 0, mismatch = 0, checked = 0;
+    for (const auto& job : fp8_jobs_) {
+      const auto bytes = plugins::to_host<std::uint8_t>(job.dst, job.n, stream);
+      for (auto b : bytes) unwritten += (b & 0x7F) == 0x7F;
+    }
+    const float v_scale = plugins::to_host<float>(fp8_scales_.get<float>() + 2, 1, stream)[0];
+    const std::int64_t v_rows = s_.batch * s_.keys() * s_.heads, width = s_.nope + s_.v;
+    for (std::int64_t r : {std::int64_t(0), v_rows / 2, v_rows - 1}) {
+      const auto x = plugins::to_host<std::uint16_t>(kv_out_.get<__nv_bfloat16>() + r * width + s_.nope, s_.v, stream);
+      const auto q = plugins::to_host<std::uint8_t>(v8_.get<std::uint8_t>() + r * s_.v, s_.v, stream);
+      for (std::int64_t j = 0; j < s_.v; ++j) mismatch += q[j] != ref::quantize_e4m3(ref::bf16_to_float(x[j]), v_scale);
+      checked += s_.v;
+    }
+    c->passed = c->passed && unwritten == 0 && mismatch == 0;
+    if (!c->passed) c->max_rel_error = 1;
+    c->details += "; fp8 Q/K/V: " + std::to_string(unwritten) + " unwritten e4m3 bytes, V rows first/middle/last " +
+                  std::to_string(mismatch) + " of " + std::to_string(checked) + " differ from the CPU quantization";
+  }
+#endif
 
   void free_buffers() noexcept override {
     for (DeviceBuffer* b : {&x_, &a_out_, &q_lat_, &q_b_out_, &q_mqa_, &attn_, &attn_v_, &out_, &cache_, &table_, &lens_, &ckv_, &kpe_,
                             &kv_out_, &k_, &gemm_ws_, &bmm_ws_, &attn_ws_, &q8_, &k8_, &v8_, &fp8_scales_})
       b->release();
+#ifdef AICONF_MLA_WITH_CONTEXT
+    for (auto& j : fp8_jobs_) j = {};  // their pointers were into the buffers just released
+#endif
     for (LinearLayer* l : {&fused_a_, &q_b_, &kv_b_, &o_proj_}) l->release();
     pre_.release();
     post_.release();

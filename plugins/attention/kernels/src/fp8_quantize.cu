@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
 
 namespace aiconf::flash_attention {
 namespace {
@@ -48,11 +49,12 @@ __global__ void __launch_bounds__(kThreads) quantize_kernel(const QuantizeArgs a
   }
 }
 
-__global__ void __launch_bounds__(kThreads) absmax_kernel(const __nv_bfloat16* x, std::size_t chunks, float* amax) {
+__global__ void __launch_bounds__(kThreads)
+    absmax_kernel(const __nv_bfloat16* x, std::size_t chunks, std::size_t row_chunks, std::size_t stride_chunks, float* amax) {
   float m = 0.f;
   const uint4* src = reinterpret_cast<const uint4*>(x);
   for (std::size_t i = blockIdx.x * std::size_t(kThreads) + threadIdx.x; i < chunks; i += std::size_t(gridDim.x) * kThreads) {
-    const uint4 raw = src[i];
+    const uint4 raw = src[row_chunks == 0 ? i : (i / row_chunks) * stride_chunks + i % row_chunks];
     const __nv_bfloat162* b = reinterpret_cast<const __nv_bfloat162*>(&raw);
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
@@ -75,18 +77,31 @@ bool aligned(const void* p, std::size_t a) { return reinterpret_cast<std::uintpt
 
 }  // namespace
 
+namespace {
+
+// Why tensor `t` cannot be quantized, or nullptr.
+const char* tensor_problem(const Fp8QuantizeTensor& t) {
+  if (t.n % 8 != 0) return "n must be a multiple of 8 (8 values per 16-byte load)";
+  if (t.row_len == 0 && t.src_row_stride != 0) return "src_row_stride needs row_len (0 = contiguous source)";
+  if (t.row_len != 0 && (t.row_len % 8 != 0 || t.src_row_stride % 8 != 0 || t.src_row_stride < t.row_len || t.n % t.row_len != 0))
+    return "a strided source needs row_len and src_row_stride multiples of 8, src_row_stride >= row_len and n a multiple of row_len";
+  if (t.n == 0) return nullptr;
+  if (t.src == nullptr || t.dst == nullptr || t.scale == nullptr) return "src, dst and scale must be non-null";
+  if (!aligned(t.src, 16)) return "src must be 16-byte aligned";
+  if (!aligned(t.dst, 8)) return "dst must be 8-byte aligned";
+  return nullptr;
+}
+
+}  // namespace
+
 const char* fp8_quantize_check(const Fp8QuantizeTensor* tensors, int count) {
   if (tensors == nullptr || count < 1 || count > kMaxFp8QuantizeTensors) return "count must be 1..4 with a non-null tensor array";
-  for (int i = 0; i < count; ++i) {
-    const Fp8QuantizeTensor& t = tensors[i];
-    if (t.n % 8 != 0) return "n must be a multiple of 8 (8 values per 16-byte load)";
-    if (t.n == 0) continue;
-    if (t.src == nullptr || t.dst == nullptr || t.scale == nullptr) return "src, dst and scale must be non-null";
-    if (!aligned(t.src, 16)) return "src must be 16-byte aligned";
-    if (!aligned(t.dst, 8)) return "dst must be 8-byte aligned";
-    if (t.row_len != 0 && (t.row_len % 8 != 0 || t.src_row_stride % 8 != 0 || t.src_row_stride < t.row_len || t.n % t.row_len != 0))
-      return "a strided source needs row_len and src_row_stride multiples of 8, src_row_stride >= row_len and n a multiple of row_len";
-  }
+  thread_local std::string message;  // names the tensor; valid until this thread's next call
+  for (int i = 0; i < count; ++i)
+    if (const char* why = tensor_problem(tensors[i])) {
+      message = "tensor " + std::to_string(i) + ": " + why;
+      return message.c_str();
+    }
   return nullptr;
 }
 
@@ -105,16 +120,20 @@ cudaError_t launch_fp8_quantize(const Fp8QuantizeTensor* tensors, int count, cud
   return cudaGetLastError();
 }
 
-cudaError_t fp8_scale_from_absmax(const __nv_bfloat16* src, std::size_t n, float* scale, cudaStream_t stream) {
-  if (n % 8 != 0 || (n > 0 && (src == nullptr || !aligned(src, 16))) || scale == nullptr) {
-    std::fprintf(stderr, "fp8_scale_from_absmax: n must be a multiple of 8, src 16-byte aligned, scale non-null\n");
+cudaError_t fp8_scale_from_absmax(const __nv_bfloat16* src, std::size_t n, float* scale, cudaStream_t stream, std::size_t row_len,
+                                  std::size_t src_row_stride) {
+  const bool strided_ok = row_len == 0 ? src_row_stride == 0
+                                       : row_len % 8 == 0 && src_row_stride % 8 == 0 && src_row_stride >= row_len && n % row_len == 0;
+  if (n % 8 != 0 || !strided_ok || (n > 0 && (src == nullptr || !aligned(src, 16))) || scale == nullptr) {
+    std::fprintf(stderr, "fp8_scale_from_absmax: n must be a multiple of 8, src 16-byte aligned, scale non-null, a strided "
+                         "source whole rows of row_len (multiple of 8) every src_row_stride (multiple of 8, >= row_len)\n");
     return cudaErrorInvalidValue;
   }
   cudaError_t e = cudaMemsetAsync(scale, 0, sizeof(float), stream);
   if (e != cudaSuccess) return e;
   if (n > 0) {
     nvtxRangePushA("fa_fp8_absmax");
-    absmax_kernel<<<blocks_for(n / 8), kThreads, 0, stream>>>(src, n / 8, scale);
+    absmax_kernel<<<blocks_for(n / 8), kThreads, 0, stream>>>(src, n / 8, row_len / 8, src_row_stride / 8, scale);
     nvtxRangePop();
     if ((e = cudaGetLastError()) != cudaSuccess) return e;
   }

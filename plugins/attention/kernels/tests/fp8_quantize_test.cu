@@ -74,7 +74,7 @@ struct Tensor {
   std::size_t row_len = 0, src_row_stride = 0;  ///< strided source (0 = contiguous)
   std::vector<std::uint16_t> bits;               ///< the whole source, gaps between rows included
   std::vector<float> x;                          ///< the n values the kernel quantizes, in order
-  float amax = 0.f;                              ///< over the whole source (what the scale kernel reads)
+  float amax = 0.f;                              ///< over the n values (the scale kernel reads the same rows)
   std::size_t src_n() const { return row_len == 0 ? n : n / row_len * src_row_stride; }
 };
 
@@ -82,13 +82,14 @@ void make_inputs(Tensor& t, std::mt19937& rng) {
   t.bits.resize(t.src_n());
   t.x.resize(t.n);
   t.amax = 0.f;
-  for (std::size_t i = 0; i < t.bits.size(); ++i) {
-    t.bits[i] = ref::float_to_bf16(sample(t.dist, rng));
-    t.amax = std::max(t.amax, std::fabs(ref::bf16_to_float(t.bits[i])));
-  }
+  // The gaps between strided rows get larger values: a kernel reading them would be caught by the
+  // scale (amax) and by the quantized bytes.
+  for (std::size_t i = 0; i < t.bits.size(); ++i) t.bits[i] = ref::float_to_bf16(8.f * sample(t.dist, rng));
   for (std::size_t i = 0; i < t.n; ++i) {
     const std::size_t at = t.row_len == 0 ? i : i / t.row_len * t.src_row_stride + i % t.row_len;
+    t.bits[at] = ref::float_to_bf16(sample(t.dist, rng));
     t.x[i] = ref::bf16_to_float(t.bits[at]);
+    t.amax = std::max(t.amax, std::fabs(t.x[i]));
   }
 }
 
@@ -105,7 +106,8 @@ bool run_case(const char* label, std::vector<Tensor>& ts, std::mt19937& rng, cud
     CHECK_CUDA(cudaMemcpyAsync(src[i]->p, ts[i].bits.data(), src_n * 2, cudaMemcpyHostToDevice, stream));
     CHECK_CUDA(cudaMemsetAsync(dst[i]->p, kPoison, ts[i].n + kGuard, stream));
     float* scale = static_cast<float*>(scales.p) + i;
-    CHECK_CUDA(fa::fp8_scale_from_absmax(static_cast<const __nv_bfloat16*>(src[i]->p), src_n, scale, stream));
+    CHECK_CUDA(fa::fp8_scale_from_absmax(static_cast<const __nv_bfloat16*>(src[i]->p), ts[i].n, scale, stream, ts[i].row_len,
+                                         ts[i].src_row_stride));
     job[i] = {static_cast<const __nv_bfloat16*>(src[i]->p), static_cast<std::uint8_t*>(dst[i]->p), ts[i].n, scale,
               ts[i].row_len, ts[i].src_row_stride};
   }
@@ -171,6 +173,7 @@ bool refusals() {
       {"stride < row_len", {s, d, 32, sc, 16, 8}, 1},
       {"row_len % 8 != 0", {s, d, 24, sc, 12, 16}, 1},
       {"n not whole rows", {s, d, 24, sc, 16, 16}, 1},
+      {"stride without row_len", {s, d, 16, sc, 0, 16}, 1},
   };
   bool ok = true;
   for (const Bad& b : bad) {

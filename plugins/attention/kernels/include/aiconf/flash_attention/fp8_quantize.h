@@ -22,7 +22,8 @@ namespace aiconf::flash_attention {
 /// Largest finite e4m3 value (the scale that maps amax onto it is amax / 448).
 inline constexpr float kFp8E4m3Max = 448.f;
 
-/// One contiguous bf16 tensor to quantize into a contiguous e4m3 tensor of the same shape.
+/// One bf16 tensor (contiguous, or whole rows at a stride) to quantize into a contiguous e4m3
+/// tensor of n values.
 struct Fp8QuantizeTensor {
   const __nv_bfloat16* src = nullptr;  ///< n values, 16-byte aligned
   std::uint8_t* dst = nullptr;         ///< n e4m3 bytes, 8-byte aligned
@@ -38,8 +39,9 @@ struct Fp8QuantizeTensor {
 /// Tensors one launch can take (Q, K, V, and one spare).
 inline constexpr int kMaxFp8QuantizeTensors = 4;
 
-/// nullptr if the `count` tensors can be quantized, else a message naming the field and what is
-/// expected (count in 1..kMaxFp8QuantizeTensors, n % 8 == 0, alignments, non-null pointers).
+/// nullptr if the `count` tensors can be quantized, else a message naming the tensor's index, the
+/// field and what is expected (count in 1..kMaxFp8QuantizeTensors, n % 8 == 0, the strided-source
+/// rules, alignments, non-null pointers); valid until this thread's next call.
 const char* fp8_quantize_check(const Fp8QuantizeTensor* tensors, int count);
 
 /// Enqueues one kernel that quantizes all `count` tensors (blockIdx.y = tensor). Returns
@@ -48,9 +50,11 @@ const char* fp8_quantize_check(const Fp8QuantizeTensor* tensors, int count);
 cudaError_t launch_fp8_quantize(const Fp8QuantizeTensor* tensors, int count, cudaStream_t stream);
 
 /// Enqueues the calibration of one tensor: *scale = max(amax(|src|), 1e-12) / 448 over n bf16
-/// values (n % 8 == 0, src 16-byte aligned). Two kernels (amax with an atomic max into *scale,
+/// values (n % 8 == 0, src 16-byte aligned; with row_len > 0, whole rows of row_len values every
+/// src_row_stride, as in Fp8QuantizeTensor). Two kernels (amax with an atomic max into *scale,
 /// then the division), NVTX ranges "fa_fp8_absmax" and "fa_fp8_scale". Not part of what an
 /// FP8 serving step times: engines use a static (checkpoint) scale.
-cudaError_t fp8_scale_from_absmax(const __nv_bfloat16* src, std::size_t n, float* scale, cudaStream_t stream);
+cudaError_t fp8_scale_from_absmax(const __nv_bfloat16* src, std::size_t n, float* scale, cudaStream_t stream, std::size_t row_len = 0,
+                                  std::size_t src_row_stride = 0);
 
 }  // namespace aiconf::flash_attention
