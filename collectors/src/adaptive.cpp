@@ -148,18 +148,23 @@ TableRun::Outcome run_adaptive(TableRun& run, const AdaptiveOptions& opt, Progre
       break;
     }
     std::sort(scored.rbegin(), scored.rend());
-    // The best-scored cases, each with the open ends of the lines it starts or extends (see
-    // SweepLines::open_ends): a round never leaves a partial line behind for the estimator to
-    // extrapolate. The ends count in the round's size; a case whose ends were already taken this
-    // round costs one.
+    // The best-scored cases, each with its closure (SweepLines::closure): the coarse plane of every
+    // axis value it brings new to its group, and the open ends of the lines it and those cases
+    // start or extend, so a round never leaves a partial line or plane behind for the estimator to
+    // extrapolate. They count in the round's size; a case already taken this round costs one.
     std::vector<std::size_t> pick;
     const auto have = [&](std::size_t c) { return tried.count(c) > 0; };
     for (std::size_t k = 0; k < scored.size() && static_cast<int>(pick.size()) < opt.per_round; ++k) {
       const std::size_t i = scored[k].second;
       if (tried.count(i)) continue;  // an end taken earlier this round
+      const auto more = lines.closure({i}, have);
+      // A case whose closure does not fit in what is left of the round waits (it may fit a later
+      // one); the round's first case is taken whole, so a round exceeds N only when one case's
+      // closure alone does (a new value on an axis brings a whole coarse plane).
+      if (!pick.empty() && pick.size() + 1 + more.size() > static_cast<std::size_t>(opt.per_round)) continue;
       tried.insert(i);
       pick.push_back(i);
-      for (auto e : lines.open_ends(i, have)) {
+      for (auto e : more) {
         tried.insert(e);
         pick.push_back(e);
       }

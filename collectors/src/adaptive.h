@@ -2,9 +2,9 @@
 // Adaptive collection (`--adaptive N`): measure a coarse grid first (every other value of each
 // numeric axis, plus each axis' last value), then, round after round, add up to N of the sweep's
 // cases next to the measured points whose leave-one-out error is highest, until that error is
-// below the target or no candidate is left. A case that starts or extends a line (cases differing
-// on one numeric axis) brings the rest of that line at the coarse resolution with it
-// (sweep_lines.h), so no round leaves a partial line to extrapolate. The leave-one-out error comes from the perf
+// below the target or no candidate is left. A case brings its closure (sweep_lines.h): the coarse
+// plane of an axis value new to its group, and the rest of every line it (or those) start or
+// extend at coarse resolution, so no round leaves a partial line or plane to extrapolate. The leave-one-out error comes from the perf
 // database's own validation (the same interpolation queries use), so points are added where the
 // estimator would be wrong.
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <set>
 
 namespace aiconf::collect {
 
@@ -43,6 +44,75 @@ SweepLines::SweepLines(const TablePlan& plan) {
     for (auto& l : lines_[a])
       std::stable_sort(l.begin(), l.end(), [&](std::size_t x, std::size_t y) { return value_[a][x] < value_[a][y]; });
   }
+  // Categorical groups, and per axis the group's distinct values (the coarse pass's ranks).
+  std::map<std::string, std::size_t> gids;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::vector<std::string> g;
+    for (auto c : categorical_) g.push_back(plan.keys[i][c]);
+    group_.push_back(gids.emplace(join_key(g), gids.size()).first->second);
+  }
+  coarse_.assign(numeric_.size(), std::vector<bool>(n, false));
+  plane_id_.resize(numeric_.size());
+  planes_.resize(numeric_.size());
+  for (std::size_t a = 0; a < numeric_.size(); ++a) {
+    std::map<std::size_t, std::set<double>> distinct;
+    for (std::size_t i = 0; i < n; ++i) distinct[group_[i]].insert(value_[a][i]);
+    std::map<std::pair<std::size_t, double>, std::size_t> pids;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& d = distinct[group_[i]];
+      const auto rank = static_cast<std::size_t>(std::distance(d.begin(), d.find(value_[a][i])));
+      coarse_[a][i] = rank % 2 == 0 || rank + 1 == d.size();
+      auto [it, fresh] = pids.emplace(std::make_pair(group_[i], value_[a][i]), planes_[a].size());
+      if (fresh) planes_[a].emplace_back();
+      planes_[a][it->second].push_back(i);
+      plane_id_[a].push_back(it->second);
+    }
+  }
+}
+
+std::vector<std::size_t> SweepLines::coarse_plane(std::size_t axis, std::size_t i) const {
+  std::vector<std::size_t> out;
+  for (std::size_t c : planes_[axis][plane_id_[axis][i]]) {
+    bool on = true;
+    for (std::size_t b = 0; b < numeric_.size() && on; ++b)
+      if (b != axis) on = coarse_[b][c];
+    if (on) out.push_back(c);
+  }
+  return out;
+}
+
+std::vector<std::size_t> SweepLines::closure(const std::vector<std::size_t>& seeds, const std::function<bool(std::size_t)>& have) const {
+  std::set<std::size_t> taken(seeds.begin(), seeds.end());
+  std::vector<std::size_t> out, work(seeds.begin(), seeds.end());
+  const auto got = [&](std::size_t c) { return have(c) || taken.count(c) > 0; };
+  // Planes (group, value) that hold a measured or taken case, per axis.
+  std::vector<std::set<std::size_t>> seen(numeric_.size());
+  const auto plane_known = [&](std::size_t a, std::size_t c) {
+    const std::size_t p = plane_id_[a][c];
+    if (seen[a].count(p)) return true;
+    for (std::size_t x : planes_[a][p])
+      if (x != c && got(x)) {
+        seen[a].insert(p);
+        return true;
+      }
+    return false;
+  };
+  const auto add = [&](std::size_t c) {
+    if (got(c)) return;
+    taken.insert(c);
+    out.push_back(c);
+    work.push_back(c);
+  };
+  for (std::size_t w = 0; w < work.size(); ++w) {
+    const std::size_t c = work[w];
+    for (std::size_t a = 0; a < numeric_.size(); ++a) {
+      if (plane_known(a, c)) continue;
+      seen[a].insert(plane_id_[a][c]);
+      for (std::size_t x : coarse_plane(a, c)) add(x);
+    }
+    for (std::size_t x : open_ends(c, got)) add(x);
+  }
+  return out;
 }
 
 std::vector<std::size_t> SweepLines::open_ends(std::size_t i, const std::function<bool(std::size_t)>& have) const {

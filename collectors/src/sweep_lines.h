@@ -42,11 +42,36 @@ public:
   /// Each case at most once, in axis order.
   std::vector<std::size_t> open_ends(std::size_t i, const std::function<bool(std::size_t)>& have) const;
 
+  /// The cases of the coarse plane through case i along numeric axis number `axis`: the cases of
+  /// i's categorical group with i's value on that axis whose value on every other numeric axis is
+  /// on the coarse grid (even rank among the group's distinct values of that axis, or its last),
+  /// as the coarse pass measures them. i itself included when it is on that grid.
+  std::vector<std::size_t> coarse_plane(std::size_t axis, std::size_t i) const;
+
+  /// Whether case i is on the coarse grid along numeric axis number `axis` (even rank among its
+  /// group's distinct values on that axis, or the last).
+  bool coarse_on(std::size_t axis, std::size_t i) const { return coarse_[axis][i]; }
+
+  /// What a round measures with the cases `seeds` so that it leaves no half-measured structure
+  /// behind, closed recursively over everything it adds: for every case c of the round, (1) when c
+  /// brings a value on a numeric axis that no case of its group in `have` (or taken this round)
+  /// has, the coarse plane of that value (coarse_plane), so the new value's lines are all complete
+  /// at coarse resolution, like those of the coarse pass's values; (2) the open ends of the lines
+  /// through c (open_ends). Without (1), a closing case at an off-grid batch starts lines of its
+  /// own, measured at two or three points, and a query at that batch uses them instead of
+  /// interpolating the dense neighbouring batches. Returns the added cases (not the seeds, not
+  /// `have`), each once, in the order found.
+  std::vector<std::size_t> closure(const std::vector<std::size_t>& seeds, const std::function<bool(std::size_t)>& have) const;
+
 private:
   std::vector<std::size_t> numeric_, categorical_;
   std::vector<std::vector<std::size_t>> line_id_;                 // [axis][case] -> line
   std::vector<std::vector<std::vector<std::size_t>>> lines_;      // [axis][line] -> cases by value
   std::vector<std::vector<double>> value_;                        // [axis][case]
+  std::vector<std::size_t> group_;                                // [case] -> categorical group
+  std::vector<std::vector<bool>> coarse_;                         // [axis][case] on the coarse grid
+  std::vector<std::vector<std::size_t>> plane_id_;                // [axis][case] -> (group, value) plane
+  std::vector<std::vector<std::vector<std::size_t>>> planes_;     // [axis][plane] -> cases
 };
 
 }  // namespace aiconf::collect

@@ -1,6 +1,6 @@
 // Unit tests of the aiconf-collect harness pieces: CSV lines, filters, shards, the stopping rule,
 // the append-only table file (partial-line repair, header check), shard merging, coarse grids,
-// closing the lines an adaptive round starts.
+// closing the lines and the coarse planes an adaptive round starts.
 #include "aiconf_test.h"
 
 #include "adaptive.h"
@@ -208,4 +208,76 @@ TEST_CASE("collect units: a case that starts or extends a line brings the rest o
   ends = lines.open_ends(idx(4, 4), has);
   std::sort(ends.begin(), ends.end());
   CHECK(ends == std::vector<std::size_t>{idx(4, 5), idx(4, 7), idx(4, 9)});
+}
+
+TEST_CASE("collect units: a case that brings a new axis value brings that value's coarse plane", "[collect][units]") {
+  // batch {1, 2, 4, 8, 16} x isl {1..5} x heads {1, 2, 4}: the coarse grid is batch {1, 4, 16} x
+  // isl {1, 3, 5} x heads {1, 4}. A round that adds (batch 2, isl 1, heads 1) starts batch 2.
+  // Closing only that case's lines measures batch 2 at heads 1 along isl and at isl 1 along heads,
+  // and leaves the isl lines of batch 2 at heads 4 with one point (isl 1): queries at batch 2,
+  // heads 4 would extrapolate it instead of interpolating batch 1 and 4 (the context_mla replay's
+  // tail). The closure measures batch 2 at the coarse grid of the other axes, as the coarse pass
+  // measures batch 1: every line of the new value complete at coarse resolution.
+  TablePlan p;
+  p.table = "t";
+  p.key_columns = {Column{"d", ColumnKind::categorical}, Column{"batch"}, Column{"isl"}, Column{"heads"}};
+  const std::vector<int> bs{1, 2, 4, 8, 16}, hs{1, 2, 4};
+  for (int b : bs)
+    for (int x = 1; x <= 5; ++x)
+      for (int h : hs) {
+        p.cases.push_back(Params{{"d", std::string("a")}, {"batch", std::int64_t(b)}, {"isl", std::int64_t(x)}, {"heads", std::int64_t(h)}});
+        p.keys.push_back({"a", std::to_string(b), std::to_string(x), std::to_string(h)});
+      }
+  auto idx = [&](int b, int x, int h) {
+    const auto bi = std::find(bs.begin(), bs.end(), b) - bs.begin(), hi = std::find(hs.begin(), hs.end(), h) - hs.begin();
+    return static_cast<std::size_t>((bi * 5 + x - 1) * 3 + hi);
+  };
+  const SweepLines lines(p);
+  const auto coarse = coarse_cases(p);
+  REQUIRE(coarse.size() == 18);
+  std::set<std::size_t> have(coarse.begin(), coarse.end());
+  const auto has = [&](std::size_t c) { return have.count(c) > 0; };
+  const std::size_t seed = idx(2, 1, 1);
+  auto plane = lines.coarse_plane(0, seed);
+  std::sort(plane.begin(), plane.end());
+  const std::vector<std::size_t> want{idx(2, 1, 1), idx(2, 1, 4), idx(2, 3, 1), idx(2, 3, 4), idx(2, 5, 1), idx(2, 5, 4)};
+  CHECK(plane == want);
+  // Closing the seed's own lines misses batch 2 at heads 4, isl 3 and 5.
+  auto ends = lines.open_ends(seed, has);
+  CHECK(std::find(ends.begin(), ends.end(), idx(2, 3, 4)) == ends.end());
+  // The closure: the plane of batch 2 and nothing else (every other line it touches is complete).
+  auto more = lines.closure({seed}, has);
+  std::sort(more.begin(), more.end());
+  CHECK(more == std::vector<std::size_t>{idx(2, 1, 4), idx(2, 3, 1), idx(2, 3, 4), idx(2, 5, 1), idx(2, 5, 4)});
+  // Once batch 2 and isl 2 are measured somewhere, a case at (batch 2, isl 2) brings its lines'
+  // open ends only (isl 2 is new: its plane first).
+  have.insert(more.begin(), more.end());
+  more = lines.closure({idx(2, 2, 2)}, has);
+  CHECK(std::find(more.begin(), more.end(), idx(4, 2, 4)) != more.end());  // plane isl = 2
+  CHECK(std::find(more.begin(), more.end(), idx(2, 2, 1)) != more.end());  // heads line of (2, 2, 2)
+  // Nothing new: nothing added.
+  have.insert(more.begin(), more.end());
+  CHECK(lines.closure({idx(2, 2, 2)}, has).empty());
+}
+
+TEST_CASE("collect units: the coarse plane of a new value spans axes too short to have open ends", "[collect][units]") {
+  // batch {1, 2, 4, 8, 16} x tp {1, 2}: a tp line has two values, so open_ends never closes it.
+  // A round that adds (batch 2, tp 1) would leave batch 2 at tp 2 unmeasured (a query there reads
+  // batch 2's single point at tp 1). Its plane brings (batch 2, tp 2), as the coarse pass measures
+  // both tp values at batch 1, 4 and 16.
+  TablePlan p;
+  p.table = "t";
+  p.key_columns = {Column{"d", ColumnKind::categorical}, Column{"batch"}, Column{"tp"}};
+  for (int b : {1, 2, 4, 8, 16})
+    for (int t : {1, 2}) {
+      p.cases.push_back(Params{{"d", std::string("a")}, {"batch", std::int64_t(b)}, {"tp", std::int64_t(t)}});
+      p.keys.push_back({"a", std::to_string(b), std::to_string(t)});
+    }
+  const SweepLines lines(p);
+  const auto coarse = coarse_cases(p);
+  REQUIRE(coarse == std::vector<std::size_t>{0, 1, 4, 5, 8, 9});
+  const std::set<std::size_t> have(coarse.begin(), coarse.end());
+  const auto has = [&](std::size_t c) { return have.count(c) > 0; };
+  CHECK(lines.open_ends(2, has).empty());                              // (batch 2, tp 1)
+  CHECK(lines.closure({2}, has) == std::vector<std::size_t>{3});       // (batch 2, tp 2)
 }
