@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Which unmeasured cases make the holdout p90 of an adaptive subset (its first N rows).
-usage: diag.py <aiconf> <adaptive-table> <full-root> <system> <table> <N> [--model M]"""
+"""Which unmeasured cases make the holdout p90 of an adaptive subset (its first N rows): extrapolations
+or not, along which axes (numeric axes read from the table's schema).
+usage: tools/perfdb/adaptive_diag_tail.py <aiconf> <adaptive-table> <full-root> <system> <table> <N> [--model M] [--show K]"""
 import argparse, collections, json, os, shutil, subprocess, tempfile
 ap = argparse.ArgumentParser()
 for a in ('aiconf', 'adaptive', 'full_root', 'system', 'table'): ap.add_argument(a)
@@ -25,7 +26,7 @@ p90 = t['all']['p90_pct']
 tail = [w for w in W if w['error_pct'] >= p90]
 meas = set(tuple(r.split(',')[k0:k1]) for r in rows)
 def kv(w): return dict(x.split('=', 1) for x in w['key'].split())
-numeric = [n for n in names if n in ('num_heads', 'batch_size', 'isl', 'step', 'tp_size')]
+numeric = [n for n in names if n in t['schema'] and '(cat)' not in t['schema'].split(n + '(', 1)[1][:4] and n + '(cat)' not in t['schema']]
 full = [tuple(r.split(',')[k0:k1]) for r in open(os.path.join(a.full_root, a.system, 'aiconf', '0.1.0', a.table + '.txt')).read().splitlines()[1:] if r]
 def line_info(key, ax):
     i = names.index(ax)
@@ -46,9 +47,11 @@ print('tail points by their line along each axis (state of the measured part: in
 for ax in numeric: print(' ', ax, {s: c[(ax, s)] for s in ('in', 'above', 'below', 'none') if c[(ax, s)]})
 for ax in numeric:
     print(' ', ax, 'value histogram of tail:', sorted(collections.Counter(kv(w)[ax] for w in tail).items(), key=lambda x: float(x[0])))
-print('gemm', collections.Counter(kv(w)['gemm_type'] for w in tail))
+cats = [n for n in names if n not in numeric]
+for cn in cats: print(cn, collections.Counter(kv(w)[cn] for w in tail))
+print('over-predicted (pred > meas) in tail:', sum(w['predicted_ms'] > w['measured_ms'] for w in tail), 'of', len(tail))
 for w in W[:a.show]:
     d_ = kv(w); key = tuple(d_[n] for n in names)
     info = {ax: line_info(key, ax) for ax in numeric}
-    print(f"{w['error_pct']:8.1f}% fr={int(w['frontier'])} h={d_['num_heads']} b={d_['batch_size']} isl={d_['isl']} step={d_['step']} {d_['gemm_type']} meas={w['measured_ms']:.4g} pred={w['predicted_ms']:.4g} | " +
+    print(f"{w['error_pct']:8.1f}% fr={int(w['frontier'])} " + ' '.join(f"{n}={d_[n]}" for n in names if n in numeric or len(set(k[names.index(n)] for k in full)) > 1) + f" meas={w['measured_ms']:.4g} pred={w['predicted_ms']:.4g} | " +
           ' '.join(f"{ax}:{v[0]}{v[1]}/{v[2]}{'' if v[3] is None else ' [%g..%g]' % v[3]}" for ax, v in info.items() if v))
