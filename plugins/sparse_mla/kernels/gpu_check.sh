@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 OUTDIR=${1:-${OUT:-./out}}
 WHAT=${2:-all}
 mkdir -p "$OUTDIR" build
-NVCC="nvcc -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++20 --expt-relaxed-constexpr -lineinfo -Iinclude ${EXTRA_NVCC_FLAGS:-}"
+NVCC="nvcc -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++20 --expt-relaxed-constexpr -lineinfo -Iinclude -I../../common/cuda/include ${EXTRA_NVCC_FLAGS:-}"
 LIBSRC="src/sparse_mla_wgmma.cu src/sparse_mla_simple.cu src/sparse_mla_check.cpp"
 set -x
 $NVCC -Xptxas -v -c src/sparse_mla_wgmma.cu -o build/wgmma.o 2> "$OUTDIR/ptxas.txt" || { cat "$OUTDIR/ptxas.txt"; exit 2; }

@@ -6,7 +6,7 @@ set -u
 cd "$(dirname "$0")/.."
 OUTDIR=$1
 mkdir -p "$OUTDIR" build
-NVCC="nvcc -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++20 --expt-relaxed-constexpr -lineinfo -Iinclude"
+NVCC="nvcc -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++20 --expt-relaxed-constexpr -lineinfo -Iinclude -I../../common/cuda/include"
 $NVCC -c src/sparse_mla_simple.cu -o build/simple.o && $NVCC -x cu -c src/sparse_mla_check.cpp -o build/check.o || exit 2
 for v in normal NO_MMA NO_GATHER; do
   flag=""; [ $v != normal ] && flag="-DAICONF_SMLA_DEBUG_$v"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the fast kernel in several compile-time variants and, for each, runs the GPU test (cases
+# whose name contains $SMLA_TEST_FILTER; all when unset) and the quick benchmark (SMLA_QUICK=1).
+# Usage: tools/variants.sh OUTDIR label=FLAGS...   e.g. base= nopair=-DAICONF_SMLA_NO_PAIR
+# Prints each variant's test verdict and quick-benchmark rows; logs go to OUTDIR.
+set -u
+cd "$(dirname "$0")/.."
+OUTDIR=$1; shift
+mkdir -p "$OUTDIR" build
+NVCC="nvcc -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++20 --expt-relaxed-constexpr -lineinfo -Iinclude -I../../common/cuda/include"
+$NVCC -c src/sparse_mla_simple.cu -o build/simple.o && $NVCC -x cu -c src/sparse_mla_check.cpp -o build/check.o &&
+  $NVCC -c reference/sparse_mla_reference.cpp -o build/reference.o || exit 2
+for spec in "$@"; do
+  label=${spec%%=*}; flags=${spec#*=}
+  ( $NVCC $flags -Xptxas -v -c src/sparse_mla_wgmma.cu -o build/wgmma_$label.o 2> "$OUTDIR/ptxas_$label.txt" &&
+    $NVCC tests/sparse_mla_test.cu build/reference.o build/wgmma_$label.o build/simple.o build/check.o -o build/test_$label &&
+    $NVCC bench/sparse_mla_bench.cu build/wgmma_$label.o build/simple.o build/check.o -o build/bench_$label ) || exit 2 &
+done
+wait
+for spec in "$@"; do
+  label=${spec%%=*}
+  echo "== $label (${spec#*=})"
+  ./build/test_$label > "$OUTDIR/test_$label.txt" 2>&1; echo "test rc=$? $(tail -1 "$OUTDIR/test_$label.txt")"
+  grep FAIL "$OUTDIR/test_$label.txt"
+  SMLA_QUICK=1 ./build/bench_$label "$OUTDIR/quick_$label.md" > "$OUTDIR/bench_$label.txt" 2>&1
+  grep '^| gen\|^| ctx' "$OUTDIR/quick_$label.md"
+done 2>&1 | tee "$OUTDIR/variants.txt"
