@@ -2,8 +2,9 @@
 # On the GPU machine, after a change of the sparse MLA kernel's FP8 path: build, run the kernel's GPU
 # test and benchmark, and re-collect the FP8-cache rows of the tables that time that kernel into a
 # fresh perf database root (merged into perfdb/ afterwards with tools/perfdb/replace_rows.py).
-# usage: tools/gpu/recollect_fp8_sparse_mla.sh <out-dir> gen|ctx [seconds per collector]
-#   gen: sparse_mla_generation, generation_mla (dense mode), mla_generation_module; ctx: sparse_mla_context
+# usage: tools/gpu/recollect_fp8_sparse_mla.sh <out-dir> gen|ctx|none [seconds per collector] [model:collector...]
+#   gen: the kernel test and benchmark, then sparse_mla_generation, mla_generation (dense mode) and
+#   mla_generation_module; ctx: sparse_mla_context; none: only the given model:collector pairs
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=$1 part=$2 budget=${3:-240}
@@ -25,10 +26,10 @@ c() {  # <model> <collector>
     --case-time-s 0.5 --warmup 2 2>&1 | grep "^aiconf-collect"
   echo "  $2: $(( $(date +%s) - s )) s wall"
 }
-if [ "$part" = gen ]; then
-  c DeepSeek-V3.2 sparse_mla_generation
-  c DeepSeek-V3 generation_mla
-  c DeepSeek-V3 mla_generation_module
-else
-  c DeepSeek-V3.2 sparse_mla_context
-fi
+case $part in
+  gen) pairs="DeepSeek-V3.2:sparse_mla_generation DeepSeek-V3:mla_generation DeepSeek-V3:mla_generation_module" ;;
+  ctx) pairs="DeepSeek-V3.2:sparse_mla_context" ;;
+  *) pairs="" ;;
+esac
+shift $(( $# < 3 ? $# : 3 ))
+for pair in $pairs "$@"; do c "${pair%%:*}" "${pair#*:}"; done
