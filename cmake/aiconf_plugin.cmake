@@ -23,11 +23,12 @@ endfunction()
 
 # aiconf_add_gpu_test(<name> SOURCES ... [LINK ...]): a GPU test program. It must exit 77 when no
 # CUDA device is present, which ctest reports as skipped; label "gpu" selects or excludes them.
+# Tests and benchmarks get aiconf_bench_util: aiconf_plugins/gpu_program.h (CUDA check, the skip).
 function(aiconf_add_gpu_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LINK" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   aiconf_cuda_target(${name})
-  target_link_libraries(${name} PRIVATE ${ARG_LINK} CUDA::cudart)
+  target_link_libraries(${name} PRIVATE ${ARG_LINK} aiconf_bench_util CUDA::cudart)
   if(BUILD_TESTING)
     add_test(NAME ${name} COMMAND ${name})
     set_tests_properties(${name} PROPERTIES LABELS gpu SKIP_RETURN_CODE 77)
@@ -39,5 +40,5 @@ function(aiconf_add_gpu_bench name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LINK" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   aiconf_cuda_target(${name})
-  target_link_libraries(${name} PRIVATE ${ARG_LINK} CUDA::cudart)
+  target_link_libraries(${name} PRIVATE ${ARG_LINK} aiconf_bench_util CUDA::cudart)
 endfunction()

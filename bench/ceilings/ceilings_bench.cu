@@ -4,6 +4,7 @@
 //   {"gpu": ..., "bf16_tflops": ..., "fp8_tflops": ..., "copy_tbps": ...}
 // usage: aiconf_bench_ceilings [--json FILE]     (exit 77 without a CUDA device)
 #include <aiconf/gemm/gemm_runner.h>
+#include <aiconf_plugins/gpu_program.h>
 #include <aiconf/gemm/random_fill.h>
 
 #include <cuda_runtime_api.h>
@@ -14,15 +15,6 @@
 #include <cstring>
 #include <string>
 #include <vector>
-
-#define CUDA_CHECK(call)                                                                              \
-  do {                                                                                                \
-    cudaError_t e_ = (call);                                                                          \
-    if (e_ != cudaSuccess) {                                                                          \
-      std::fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e_)); \
-      std::exit(1);                                                                                   \
-    }                                                                                                 \
-  } while (0)
 
 using namespace aiconf::gemm;
 
@@ -37,20 +29,20 @@ double median(std::vector<double> v) {
 template <typename F>
 double time_ms(F&& f, cudaStream_t stream, int warm, int reps) {
   cudaEvent_t e0, e1;
-  CUDA_CHECK(cudaEventCreate(&e0));
-  CUDA_CHECK(cudaEventCreate(&e1));
+  AICONF_GPU_CHECK(cudaEventCreate(&e0));
+  AICONF_GPU_CHECK(cudaEventCreate(&e1));
   for (int i = 0; i < warm; ++i) f();
   std::vector<double> t;
   for (int i = 0; i < reps; ++i) {
-    CUDA_CHECK(cudaEventRecord(e0, stream));
+    AICONF_GPU_CHECK(cudaEventRecord(e0, stream));
     f();
-    CUDA_CHECK(cudaEventRecord(e1, stream));
-    CUDA_CHECK(cudaEventSynchronize(e1));
+    AICONF_GPU_CHECK(cudaEventRecord(e1, stream));
+    AICONF_GPU_CHECK(cudaEventSynchronize(e1));
     float ms = 0;
-    CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
+    AICONF_GPU_CHECK(cudaEventElapsedTime(&ms, e0, e1));
     t.push_back(ms);
   }
-  CUDA_CHECK(cudaGetLastError());
+  AICONF_GPU_CHECK(cudaGetLastError());
   cudaEventDestroy(e0);
   cudaEventDestroy(e1);
   return median(t);
@@ -61,19 +53,19 @@ double gemm_tflops(GemmRunner& runner, GemmDtype dt, void* ws, cudaStream_t stre
   const std::size_t eb = dt == GemmDtype::kBf16 ? 2 : 1;
   void *a, *b, *d;
   float* s;
-  CUDA_CHECK(cudaMalloc(&a, n * n * eb));
-  CUDA_CHECK(cudaMalloc(&b, n * n * eb));
-  CUDA_CHECK(cudaMalloc(&d, n * n * 2));
-  CUDA_CHECK(cudaMalloc(&s, 128 * sizeof(float)));  // two scales 256 B apart (cuBLASLt wants 16-B alignment)
+  AICONF_GPU_CHECK(cudaMalloc(&a, n * n * eb));
+  AICONF_GPU_CHECK(cudaMalloc(&b, n * n * eb));
+  AICONF_GPU_CHECK(cudaMalloc(&d, n * n * 2));
+  AICONF_GPU_CHECK(cudaMalloc(&s, 128 * sizeof(float)));  // two scales 256 B apart (cuBLASLt wants 16-B alignment)
   // Random data, never zeros: zeros run measurably faster on Hopper.
   if (dt == GemmDtype::kBf16) {
-    CUDA_CHECK(fill_random_bf16(a, n * n, 11, -1.f, 1.f, stream));
-    CUDA_CHECK(fill_random_bf16(b, n * n, 12, -1.f, 1.f, stream));
+    AICONF_GPU_CHECK(fill_random_bf16(a, n * n, 11, -1.f, 1.f, stream));
+    AICONF_GPU_CHECK(fill_random_bf16(b, n * n, 12, -1.f, 1.f, stream));
   } else {
-    CUDA_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(a), n * n, 11, 448.f, stream));
-    CUDA_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(b), n * n, 12, 448.f, stream));
+    AICONF_GPU_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(a), n * n, 11, 448.f, stream));
+    AICONF_GPU_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(b), n * n, 12, 448.f, stream));
   }
-  CUDA_CHECK(fill_random_f32(s, 128, 13, 1e-3f, 2e-3f, stream));
+  AICONF_GPU_CHECK(fill_random_f32(s, 128, 13, 1e-3f, 2e-3f, stream));
   GemmArgs g;
   g.dtype = dt;
   g.m = g.n = g.k = n;
@@ -101,11 +93,11 @@ double gemm_tflops(GemmRunner& runner, GemmDtype dt, void* ws, cudaStream_t stre
 double copy_tbps(cudaStream_t stream) {
   const std::size_t bytes = std::size_t{2} << 30;
   void *src, *dst;
-  CUDA_CHECK(cudaMalloc(&src, bytes));
-  CUDA_CHECK(cudaMalloc(&dst, bytes));
-  CUDA_CHECK(fill_random_f32(static_cast<float*>(src), static_cast<std::int64_t>(bytes / 4), 7, -1.f, 1.f, stream));
+  AICONF_GPU_CHECK(cudaMalloc(&src, bytes));
+  AICONF_GPU_CHECK(cudaMalloc(&dst, bytes));
+  AICONF_GPU_CHECK(fill_random_f32(static_cast<float*>(src), static_cast<std::int64_t>(bytes / 4), 7, -1.f, 1.f, stream));
   const double ms =
-      time_ms([&] { CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream)); }, stream, 3, 20);
+      time_ms([&] { AICONF_GPU_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream)); }, stream, 3, 20);
   cudaFree(src);
   cudaFree(dst);
   return 2.0 * static_cast<double>(bytes) / (ms * 1e-3) / 1e12;
@@ -122,17 +114,13 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
-    std::printf("no CUDA device\n");
-    return 77;
-  }
+  aiconf::plugins::exit_if_no_gpu();
   cudaDeviceProp prop{};
-  CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
+  AICONF_GPU_CHECK(cudaGetDeviceProperties(&prop, 0));
   cudaStream_t stream;
-  CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  AICONF_GPU_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
   void* ws;
-  CUDA_CHECK(cudaMalloc(&ws, GemmRunner::workspace_bytes()));
+  AICONF_GPU_CHECK(cudaMalloc(&ws, GemmRunner::workspace_bytes()));
   GemmRunner runner;
   const double bf16 = gemm_tflops(runner, GemmDtype::kBf16, ws, stream);
   const double fp8 = gemm_tflops(runner, GemmDtype::kFp8, ws, stream);

@@ -9,7 +9,7 @@ out="${OUT:-$here/gpu_out}"
 mode="${1:-all}"
 mkdir -p "$out"
 build="$(mktemp -d)"
-flags=(-gencode=arch=compute_90a,code=sm_90a -O3 -std=c++20 -lineinfo -I"$here/include")
+flags=(-gencode=arch=compute_90a,code=sm_90a -O3 -std=c++20 -lineinfo -I"$here/include" -I"$here/../../common/cuda/include")
 libs=(-lcublasLt -lcublas)
 status=0
 

@@ -46,21 +46,21 @@ double time_graph(cudaStream_t stream, F&& enqueue) {
   for (int i = 0; i < 3; ++i) enqueue();
   cudaGraph_t graph = nullptr;
   cudaGraphExec_t exec = nullptr;
-  AICONF_BENCH_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  AICONF_GPU_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
   enqueue();
-  AICONF_BENCH_CHECK(cudaStreamEndCapture(stream, &graph));
-  AICONF_BENCH_CHECK(cudaGraphInstantiate(&exec, graph, 0));
-  AICONF_BENCH_CHECK(cudaGraphLaunch(exec, stream));
-  const double ms = bench::median_ms(stream, 20, [&] { AICONF_BENCH_CHECK(cudaGraphLaunch(exec, stream)); });
-  AICONF_BENCH_CHECK(cudaGraphExecDestroy(exec));
-  AICONF_BENCH_CHECK(cudaGraphDestroy(graph));
+  AICONF_GPU_CHECK(cudaStreamEndCapture(stream, &graph));
+  AICONF_GPU_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  AICONF_GPU_CHECK(cudaGraphLaunch(exec, stream));
+  const double ms = bench::median_ms(stream, 20, [&] { AICONF_GPU_CHECK(cudaGraphLaunch(exec, stream)); });
+  AICONF_GPU_CHECK(cudaGraphExecDestroy(exec));
+  AICONF_GPU_CHECK(cudaGraphDestroy(graph));
   return ms;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (bench::skip_without_gpu()) return 77;
+  aiconf::plugins::exit_if_no_gpu();
   bool check = true;
   std::int64_t tokens = 16384, hidden = 8192;
   std::vector<std::string> pos;
@@ -70,25 +70,25 @@ int main(int argc, char** argv) {
   }
   if (pos.size() == 2) tokens = std::stoll(pos[0]), hidden = std::stoll(pos[1]);
   cudaDeviceProp prop{};
-  AICONF_BENCH_CHECK(cudaGetDeviceProperties(&prop, 0));
+  AICONF_GPU_CHECK(cudaGetDeviceProperties(&prop, 0));
   cudaStream_t stream;
-  AICONF_BENCH_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  AICONF_GPU_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
 
   // This GPU's copy bandwidth: read + write of 1 GiB.
   const std::size_t copy_bytes = std::size_t(1) << 30;
   void *src = nullptr, *dst = nullptr;
-  AICONF_BENCH_CHECK(cudaMalloc(&src, copy_bytes));
-  AICONF_BENCH_CHECK(cudaMalloc(&dst, copy_bytes));
-  AICONF_BENCH_CHECK(cudaMemsetAsync(src, 1, copy_bytes, stream));
+  AICONF_GPU_CHECK(cudaMalloc(&src, copy_bytes));
+  AICONF_GPU_CHECK(cudaMalloc(&dst, copy_bytes));
+  AICONF_GPU_CHECK(cudaMemsetAsync(src, 1, copy_bytes, stream));
   const std::size_t vecs = copy_bytes / 16;
   const unsigned copy_grid = static_cast<unsigned>((vecs + 256 * kUnroll - 1) / (256 * kUnroll));
   const double copy_ms = time_graph(stream, [&] {
     copy_kernel<<<copy_grid, 256, 0, stream>>>(static_cast<const uint4*>(src), static_cast<uint4*>(dst), vecs);
-    AICONF_BENCH_CHECK(cudaGetLastError());
+    AICONF_GPU_CHECK(cudaGetLastError());
   });
   const double copy_tbps = 2.0 * copy_bytes / (copy_ms * 1e-3) / 1e12;
-  AICONF_BENCH_CHECK(cudaFree(src));
-  AICONF_BENCH_CHECK(cudaFree(dst));
+  AICONF_GPU_CHECK(cudaFree(src));
+  AICONF_GPU_CHECK(cudaFree(dst));
   std::printf("device: %s; SM copy kernel %.3f TB/s (2 x 1 GiB in %.3f ms); shape num_tokens=%lld hidden_size=%lld\n", prop.name,
               copy_tbps, copy_ms, static_cast<long long>(tokens), static_cast<long long>(hidden));
 
@@ -154,6 +154,6 @@ int main(int argc, char** argv) {
     layer->teardown();
     layer->release();
   }
-  AICONF_BENCH_CHECK(cudaStreamDestroy(stream));
+  AICONF_GPU_CHECK(cudaStreamDestroy(stream));
   return failures ? 1 : 0;
 }

@@ -46,7 +46,7 @@ __global__ void fill_random(unsigned short* buf, size_t halves, bool fp8, unsign
 struct Buffer {
   void* p = nullptr;
   size_t bytes = 0;
-  explicit Buffer(size_t n) : bytes(n) { AICONF_BENCH_CHECK(cudaMalloc(&p, n)); }
+  explicit Buffer(size_t n) : bytes(n) { AICONF_GPU_CHECK(cudaMalloc(&p, n)); }
   ~Buffer() { cudaFree(p); }
   template <class T> T* as() const { return static_cast<T*>(p); }
 };
@@ -54,9 +54,9 @@ struct Buffer {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (bench::skip_without_gpu()) return 77;
+  aiconf::plugins::exit_if_no_gpu();
   cudaDeviceProp prop;
-  AICONF_BENCH_CHECK(cudaGetDeviceProperties(&prop, 0));
+  AICONF_GPU_CHECK(cudaGetDeviceProperties(&prop, 0));
   const bench::MeasuredCeilings ceil = bench::measured_ceilings(prop.name);
   const double peak_tflops = ceil.bf16_tflops, peak_gbs = ceil.hbm_tbps * 1e3;
   std::printf("device: %s (%d SMs); measured ceilings (perfdb/systems/%s.json): bf16 %.1f TFLOP/s, HBM %.0f GB/s\n", prop.name,
@@ -68,21 +68,21 @@ int main(int argc, char** argv) {
   Buffer q(size_t(max_b) * heads * 576 * 2), out(size_t(max_b) * heads * 512 * 2), lse(size_t(max_b) * heads * 4);
   Buffer table(max_rows / 64 * 4), lens(max_b * 4);
   fill_random<<<1024, 256>>>(q.as<unsigned short>(), q.bytes / 2, false, 1);
-  AICONF_BENCH_CHECK(cudaGetLastError());
+  AICONF_GPU_CHECK(cudaGetLastError());
 
   std::string md = "| cache | b | L | h | splits | time (us) | GB/s | % HBM | TFLOP/s | % bf16 |\n|---|---|---|---|---|---|---|---|---|---|\n";
   for (bool fp8 : {false, true}) {
     const int row_bytes = fp8 ? 656 : 1152;
     fill_random<<<4096, 256>>>(cache.as<unsigned short>(), max_rows * row_bytes / 2, fp8, 7);
-    AICONF_BENCH_CHECK(cudaGetLastError());
+    AICONF_GPU_CHECK(cudaGetLastError());
     for (int L : {1024, 8192, 32768})
       for (int b : {1, 8, 64, 128}) {
         const int pages_per_seq = (L + 63) / 64;
         std::vector<int> tab(size_t(b) * pages_per_seq), len(b, L);
         std::iota(tab.begin(), tab.end(), 0);
         std::shuffle(tab.begin(), tab.end(), std::mt19937(L + b));
-        AICONF_BENCH_CHECK(cudaMemcpy(table.p, tab.data(), tab.size() * 4, cudaMemcpyHostToDevice));
-        AICONF_BENCH_CHECK(cudaMemcpy(lens.p, len.data(), len.size() * 4, cudaMemcpyHostToDevice));
+        AICONF_GPU_CHECK(cudaMemcpy(table.p, tab.data(), tab.size() * 4, cudaMemcpyHostToDevice));
+        AICONF_GPU_CHECK(cudaMemcpy(lens.p, len.data(), len.size() * 4, cudaMemcpyHostToDevice));
         SparseMlaParams p;
         p.num_tokens = b;
         p.num_heads = heads;
@@ -104,9 +104,9 @@ int main(int argc, char** argv) {
           std::fprintf(stderr, "workspace too small\n");
           return 1;
         }
-        for (int i = 0; i < 3; ++i) AICONF_BENCH_CHECK(launch_sparse_mla(p, ws.p, nullptr));
+        for (int i = 0; i < 3; ++i) AICONF_GPU_CHECK(launch_sparse_mla(p, ws.p, nullptr));
         const double us =
-            1e3 * bench::median_ms(nullptr, 20, [&] { AICONF_BENCH_CHECK(launch_sparse_mla(p, ws.p, nullptr)); }, flush.p, flush.bytes);
+            1e3 * bench::median_ms(nullptr, 20, [&] { AICONF_GPU_CHECK(launch_sparse_mla(p, ws.p, nullptr)); }, flush.p, flush.bytes);
         const double bytes = double(b) * L * row_bytes + double(b) * heads * (576 + 512) * 2;
         const double flops = 2.0 * b * heads * double(L) * (576 + 512);
         const double gbs = bytes / us * 1e-3, tflops = flops / us * 1e-6;

@@ -40,22 +40,22 @@ Timing time_layer(MockLayer* layer, cudaStream_t stream, void* flush, std::size_
     if (auto s = layer->run(stream); !s) throw Error("warmup run: " + s.message());
   cudaGraph_t graph = nullptr;
   cudaGraphExec_t exec = nullptr;
-  AICONF_BENCH_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  AICONF_GPU_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
   const Status captured = layer->run(stream);
-  AICONF_BENCH_CHECK(cudaStreamEndCapture(stream, &graph));
+  AICONF_GPU_CHECK(cudaStreamEndCapture(stream, &graph));
   if (!captured) throw Error("run() during graph capture: " + captured.message());
-  AICONF_BENCH_CHECK(cudaGraphInstantiate(&exec, graph, 0));
-  AICONF_BENCH_CHECK(cudaGraphLaunch(exec, stream));  // trial replay
-  tm.median_ms = bench::median_ms(stream, 20, [&] { AICONF_BENCH_CHECK(cudaGraphLaunch(exec, stream)); }, flush, flush_bytes);
-  AICONF_BENCH_CHECK(cudaGraphExecDestroy(exec));
-  AICONF_BENCH_CHECK(cudaGraphDestroy(graph));
+  AICONF_GPU_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  AICONF_GPU_CHECK(cudaGraphLaunch(exec, stream));  // trial replay
+  tm.median_ms = bench::median_ms(stream, 20, [&] { AICONF_GPU_CHECK(cudaGraphLaunch(exec, stream)); }, flush, flush_bytes);
+  AICONF_GPU_CHECK(cudaGraphExecDestroy(exec));
+  AICONF_GPU_CHECK(cudaGraphDestroy(graph));
   return tm;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (bench::skip_without_gpu()) return 77;
+  aiconf::plugins::exit_if_no_gpu();
   bool check = true, sweep_streams = false;
   std::vector<std::int64_t> eps;
   for (int i = 1; i < argc; ++i) {
@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   }
   if (eps.empty()) eps = {1, 8};
   cudaDeviceProp prop{};
-  AICONF_BENCH_CHECK(cudaGetDeviceProperties(&prop, 0));
+  AICONF_GPU_CHECK(cudaGetDeviceProperties(&prop, 0));
   const bench::MeasuredCeilings ceil = bench::measured_ceilings(prop.name);
   std::printf("device: %s, %d SMs, L2 %d MiB; ceilings of %s: bf16 %.1f, fp8 %.1f TFLOP/s, HBM %.2f TB/s\n\n", prop.name,
               prop.multiProcessorCount, prop.l2CacheSize >> 20, ceil.system, ceil.bf16_tflops, ceil.fp8_tflops, ceil.hbm_tbps);
@@ -94,10 +94,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   cudaStream_t stream;
-  AICONF_BENCH_CHECK(cudaStreamCreate(&stream));
+  AICONF_GPU_CHECK(cudaStreamCreate(&stream));
   const std::size_t flush_bytes = std::size_t(2) * prop.l2CacheSize;
   void* flush = nullptr;
-  AICONF_BENCH_CHECK(cudaMalloc(&flush, flush_bytes));
+  AICONF_GPU_CHECK(cudaMalloc(&flush, flush_bytes));
 
   int failures = 0;
   // One case: setup, self-check, time; prints one table row.
@@ -159,8 +159,8 @@ int main(int argc, char** argv) {
             for (std::int64_t streams : {1, 2, 4, 8}) run_case(dtype, dist, ep, tokens, streams, false);
   }
   layer->release();
-  AICONF_BENCH_CHECK(cudaFree(flush));
-  AICONF_BENCH_CHECK(cudaStreamDestroy(stream));
+  AICONF_GPU_CHECK(cudaFree(flush));
+  AICONF_GPU_CHECK(cudaStreamDestroy(stream));
   std::printf("%d failures\n", failures);
   return failures == 0 ? 0 : 1;
 }

@@ -46,16 +46,16 @@ void run(const Shape& s, const bench::MeasuredCeilings& ceil) {
   std::vector<void*> bufs;
   std::vector<fa::FlashAttentionParams> ps;
   void* out = nullptr;
-  AICONF_BENCH_CHECK(cudaMalloc(&out, o_n * 2));
+  AICONF_GPU_CHECK(cudaMalloc(&out, o_n * 2));
   for (int i = 0; i < sets; ++i) {
     void *q, *k, *v;
-    AICONF_BENCH_CHECK(cudaMalloc(&q, q_n * 2));
-    AICONF_BENCH_CHECK(cudaMalloc(&k, k_n * 2));
-    AICONF_BENCH_CHECK(cudaMalloc(&v, v_n * 2));
+    AICONF_GPU_CHECK(cudaMalloc(&q, q_n * 2));
+    AICONF_GPU_CHECK(cudaMalloc(&k, k_n * 2));
+    AICONF_GPU_CHECK(cudaMalloc(&v, v_n * 2));
     fill_random_bf16<<<1024, 256>>>(static_cast<__nv_bfloat16*>(q), q_n, 3 * i + 1);
     fill_random_bf16<<<1024, 256>>>(static_cast<__nv_bfloat16*>(k), k_n, 3 * i + 2);
     fill_random_bf16<<<1024, 256>>>(static_cast<__nv_bfloat16*>(v), v_n, 3 * i + 3);
-    AICONF_BENCH_CHECK(cudaGetLastError());
+    AICONF_GPU_CHECK(cudaGetLastError());
     bufs.insert(bufs.end(), {q, k, v});
     fa::FlashAttentionParams p;
     p.batch = s.batch, p.seqlen_q = s.sq, p.seqlen_k = sk, p.num_heads = s.heads, p.num_kv_heads = s.kv_heads;
@@ -72,26 +72,26 @@ void run(const Shape& s, const bench::MeasuredCeilings& ceil) {
   }
   void* ws = nullptr;
   const size_t ws_bytes = fa::flash_attention_workspace_bytes(ps[0]);
-  if (ws_bytes) AICONF_BENCH_CHECK(cudaMalloc(&ws, ws_bytes));
-  for (int i = 0; i < 3; ++i) AICONF_BENCH_CHECK(fa::launch_flash_attention(ps[i % sets], ws, 0));
-  AICONF_BENCH_CHECK(cudaDeviceSynchronize());
+  if (ws_bytes) AICONF_GPU_CHECK(cudaMalloc(&ws, ws_bytes));
+  for (int i = 0; i < 3; ++i) AICONF_GPU_CHECK(fa::launch_flash_attention(ps[i % sets], ws, 0));
+  AICONF_GPU_CHECK(cudaDeviceSynchronize());
   // About 50 ms of launches, at least 10 and at least one round over the sets.
   cudaEvent_t a, b;
-  AICONF_BENCH_CHECK(cudaEventCreate(&a));
-  AICONF_BENCH_CHECK(cudaEventCreate(&b));
-  AICONF_BENCH_CHECK(cudaEventRecord(a));
-  AICONF_BENCH_CHECK(fa::launch_flash_attention(ps[0], ws, 0));
-  AICONF_BENCH_CHECK(cudaEventRecord(b));
-  AICONF_BENCH_CHECK(cudaEventSynchronize(b));
+  AICONF_GPU_CHECK(cudaEventCreate(&a));
+  AICONF_GPU_CHECK(cudaEventCreate(&b));
+  AICONF_GPU_CHECK(cudaEventRecord(a));
+  AICONF_GPU_CHECK(fa::launch_flash_attention(ps[0], ws, 0));
+  AICONF_GPU_CHECK(cudaEventRecord(b));
+  AICONF_GPU_CHECK(cudaEventSynchronize(b));
   float one_ms = 0;
-  AICONF_BENCH_CHECK(cudaEventElapsedTime(&one_ms, a, b));
+  AICONF_GPU_CHECK(cudaEventElapsedTime(&one_ms, a, b));
   const int iters = std::max({10, sets, int(50.0 / std::max(one_ms, 1e-3f))});
-  AICONF_BENCH_CHECK(cudaEventRecord(a));
-  for (int i = 0; i < iters; ++i) AICONF_BENCH_CHECK(fa::launch_flash_attention(ps[i % sets], ws, 0));
-  AICONF_BENCH_CHECK(cudaEventRecord(b));
-  AICONF_BENCH_CHECK(cudaEventSynchronize(b));
+  AICONF_GPU_CHECK(cudaEventRecord(a));
+  for (int i = 0; i < iters; ++i) AICONF_GPU_CHECK(fa::launch_flash_attention(ps[i % sets], ws, 0));
+  AICONF_GPU_CHECK(cudaEventRecord(b));
+  AICONF_GPU_CHECK(cudaEventSynchronize(b));
   float ms = 0;
-  AICONF_BENCH_CHECK(cudaEventElapsedTime(&ms, a, b));
+  AICONF_GPU_CHECK(cudaEventElapsedTime(&ms, a, b));
   const double us = 1e3 * ms / iters;
   const double pairs = double(s.batch) * (double(s.sq) * (s.sq + 1) / 2 + double(s.sq) * s.prefix);
   const double flops = 2.0 * s.heads * (s.dqk + s.dv) * pairs;
@@ -102,19 +102,19 @@ void run(const Shape& s, const bench::MeasuredCeilings& ceil) {
               fa::flash_attention_num_splits(ps[0]), us, tflops, 100 * tflops / ceil.bf16_tflops, gbs,
               100 * gbs / (ceil.hbm_tbps * 1e3));
   std::fflush(stdout);
-  for (void* p : bufs) AICONF_BENCH_CHECK(cudaFree(p));
-  AICONF_BENCH_CHECK(cudaFree(out));
-  if (ws) AICONF_BENCH_CHECK(cudaFree(ws));
-  AICONF_BENCH_CHECK(cudaEventDestroy(a));
-  AICONF_BENCH_CHECK(cudaEventDestroy(b));
+  for (void* p : bufs) AICONF_GPU_CHECK(cudaFree(p));
+  AICONF_GPU_CHECK(cudaFree(out));
+  if (ws) AICONF_GPU_CHECK(cudaFree(ws));
+  AICONF_GPU_CHECK(cudaEventDestroy(a));
+  AICONF_GPU_CHECK(cudaEventDestroy(b));
 }
 
 }  // namespace
 
 int main() {
-  if (bench::skip_without_gpu()) return 77;
+  aiconf::plugins::exit_if_no_gpu();
   cudaDeviceProp prop{};
-  AICONF_BENCH_CHECK(cudaGetDeviceProperties(&prop, 0));
+  AICONF_GPU_CHECK(cudaGetDeviceProperties(&prop, 0));
   // Measured ceilings of perfdb/systems/{h200,h100}_sxm.json.
   const bench::MeasuredCeilings ceil = bench::measured_ceilings(prop.name);
   std::printf("device: %s, %d SMs; ceilings %.1f TFLOP/s bf16, %.2f TB/s (%s.json)\n", prop.name, prop.multiProcessorCount,

@@ -6,6 +6,7 @@
 #include <aiconf/flash_attention/flash_attention.h>
 #include <flash_attention_reference.h>
 
+#include <aiconf_plugins/gpu_program.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -18,15 +19,6 @@
 
 namespace fa = aiconf::flash_attention;
 namespace ref = aiconf::flash_attention::reference;
-
-#define CHECK_CUDA(call)                                                                                    \
-  do {                                                                                                      \
-    cudaError_t e_ = (call);                                                                                \
-    if (e_ != cudaSuccess) {                                                                                \
-      std::printf("CUDA error %s at %s:%d: %s\n", cudaGetErrorName(e_), __FILE__, __LINE__, cudaGetErrorString(e_)); \
-      std::exit(1);                                                                                         \
-    }                                                                                                       \
-  } while (0)
 
 namespace {
 
@@ -41,7 +33,7 @@ struct Case {
 
 struct Dev {
   void* p = nullptr;
-  explicit Dev(size_t bytes) { CHECK_CUDA(cudaMalloc(&p, std::max<size_t>(bytes, 16))); }
+  explicit Dev(size_t bytes) { AICONF_GPU_CHECK(cudaMalloc(&p, std::max<size_t>(bytes, 16))); }
   ~Dev() { cudaFree(p); }
 };
 
@@ -67,11 +59,11 @@ bool run_case(const Case& c, std::mt19937& rng) {
   const auto kb = random_bf16(k_n, rng, kf);
   const auto vb = random_bf16(v_n, rng, vf);
   Dev q(q_n * 2), k(k_n * 2), v(v_n * 2), o(o_rows * c.dv * 2), lse(o_rows * 4);
-  CHECK_CUDA(cudaMemcpy(q.p, qb.data(), q_n * 2, cudaMemcpyHostToDevice));
-  CHECK_CUDA(cudaMemcpy(k.p, kb.data(), k_n * 2, cudaMemcpyHostToDevice));
-  CHECK_CUDA(cudaMemcpy(v.p, vb.data(), v_n * 2, cudaMemcpyHostToDevice));
-  CHECK_CUDA(cudaMemset(o.p, 0xFF, o_rows * c.dv * 2));  // NaN poison
-  CHECK_CUDA(cudaMemset(lse.p, 0xFF, o_rows * 4));
+  AICONF_GPU_CHECK(cudaMemcpy(q.p, qb.data(), q_n * 2, cudaMemcpyHostToDevice));
+  AICONF_GPU_CHECK(cudaMemcpy(k.p, kb.data(), k_n * 2, cudaMemcpyHostToDevice));
+  AICONF_GPU_CHECK(cudaMemcpy(v.p, vb.data(), v_n * 2, cudaMemcpyHostToDevice));
+  AICONF_GPU_CHECK(cudaMemset(o.p, 0xFF, o_rows * c.dv * 2));  // NaN poison
+  AICONF_GPU_CHECK(cudaMemset(lse.p, 0xFF, o_rows * 4));
 
   fa::FlashAttentionParams p;
   p.batch = c.batch, p.seqlen_q = c.sq, p.seqlen_k = c.sk, p.num_heads = c.heads, p.num_kv_heads = c.kv_heads;
@@ -96,12 +88,12 @@ bool run_case(const Case& c, std::mt19937& rng) {
   }
   const int splits = fa::flash_attention_num_splits(p);
   Dev ws(fa::flash_attention_workspace_bytes(p));
-  CHECK_CUDA(fa::launch_flash_attention(p, ws.p, 0));
-  CHECK_CUDA(cudaDeviceSynchronize());
+  AICONF_GPU_CHECK(fa::launch_flash_attention(p, ws.p, 0));
+  AICONF_GPU_CHECK(cudaDeviceSynchronize());
   std::vector<std::uint16_t> ob(o_rows * c.dv);
   std::vector<float> lb(o_rows);
-  CHECK_CUDA(cudaMemcpy(ob.data(), o.p, ob.size() * 2, cudaMemcpyDeviceToHost));
-  CHECK_CUDA(cudaMemcpy(lb.data(), lse.p, lb.size() * 4, cudaMemcpyDeviceToHost));
+  AICONF_GPU_CHECK(cudaMemcpy(ob.data(), o.p, ob.size() * 2, cudaMemcpyDeviceToHost));
+  AICONF_GPU_CHECK(cudaMemcpy(lb.data(), lse.p, lb.size() * 4, cudaMemcpyDeviceToHost));
 
   // Every output element must be written (no NaN left from the poison).
   size_t nan = 0;
@@ -147,13 +139,9 @@ bool run_case(const Case& c, std::mt19937& rng) {
 }  // namespace
 
 int main() {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("SKIP: no CUDA device\n");
-    return 77;
-  }
+  aiconf::plugins::exit_if_no_gpu();
   cudaDeviceProp prop{};
-  CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+  AICONF_GPU_CHECK(cudaGetDeviceProperties(&prop, 0));
   std::printf("device: %s, %d SMs\n", prop.name, prop.multiProcessorCount);
   const std::vector<Case> cases = {
       // name                                   b   sq    sk   H  KV  dqk  dv  causal bshd splits

@@ -11,6 +11,7 @@
 #include <fp8_e4m3_reference.h>
 #include <flash_attention_reference.h>
 
+#include <aiconf_plugins/gpu_program.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -25,15 +26,6 @@
 namespace fa = aiconf::flash_attention;
 namespace ref = aiconf::flash_attention::reference;
 
-#define CHECK_CUDA(call)                                                                                             \
-  do {                                                                                                               \
-    cudaError_t e_ = (call);                                                                                         \
-    if (e_ != cudaSuccess) {                                                                                         \
-      std::printf("CUDA error %s at %s:%d: %s\n", cudaGetErrorName(e_), __FILE__, __LINE__, cudaGetErrorString(e_)); \
-      std::exit(1);                                                                                                  \
-    }                                                                                                                \
-  } while (0)
-
 namespace {
 
 constexpr std::size_t kGuard = 64;
@@ -43,7 +35,7 @@ enum class Dist { kUniform, kLogUniform, kNormalOutliers };
 
 struct Dev {
   void* p = nullptr;
-  explicit Dev(std::size_t bytes) { CHECK_CUDA(cudaMalloc(&p, std::max<std::size_t>(bytes, 16))); }
+  explicit Dev(std::size_t bytes) { AICONF_GPU_CHECK(cudaMalloc(&p, std::max<std::size_t>(bytes, 16))); }
   ~Dev() { cudaFree(p); }
   Dev(const Dev&) = delete;
   Dev& operator=(const Dev&) = delete;
@@ -103,23 +95,23 @@ bool run_case(const char* label, std::vector<Tensor>& ts, std::mt19937& rng, cud
     const std::size_t src_n = ts[i].src_n();
     src.push_back(new Dev(src_n * 2));
     dst.push_back(new Dev(ts[i].n + kGuard));
-    CHECK_CUDA(cudaMemcpyAsync(src[i]->p, ts[i].bits.data(), src_n * 2, cudaMemcpyHostToDevice, stream));
-    CHECK_CUDA(cudaMemsetAsync(dst[i]->p, kPoison, ts[i].n + kGuard, stream));
+    AICONF_GPU_CHECK(cudaMemcpyAsync(src[i]->p, ts[i].bits.data(), src_n * 2, cudaMemcpyHostToDevice, stream));
+    AICONF_GPU_CHECK(cudaMemsetAsync(dst[i]->p, kPoison, ts[i].n + kGuard, stream));
     float* scale = static_cast<float*>(scales.p) + i;
-    CHECK_CUDA(fa::fp8_scale_from_absmax(static_cast<const __nv_bfloat16*>(src[i]->p), ts[i].n, scale, stream, ts[i].row_len,
+    AICONF_GPU_CHECK(fa::fp8_scale_from_absmax(static_cast<const __nv_bfloat16*>(src[i]->p), ts[i].n, scale, stream, ts[i].row_len,
                                          ts[i].src_row_stride));
     job[i] = {static_cast<const __nv_bfloat16*>(src[i]->p), static_cast<std::uint8_t*>(dst[i]->p), ts[i].n, scale,
               ts[i].row_len, ts[i].src_row_stride};
   }
-  CHECK_CUDA(fa::launch_fp8_quantize(job.data(), static_cast<int>(job.size()), stream));
+  AICONF_GPU_CHECK(fa::launch_fp8_quantize(job.data(), static_cast<int>(job.size()), stream));
   std::vector<float> scale(ts.size());
-  CHECK_CUDA(cudaMemcpyAsync(scale.data(), scales.p, ts.size() * sizeof(float), cudaMemcpyDeviceToHost, stream));
-  CHECK_CUDA(cudaStreamSynchronize(stream));
+  AICONF_GPU_CHECK(cudaMemcpyAsync(scale.data(), scales.p, ts.size() * sizeof(float), cudaMemcpyDeviceToHost, stream));
+  AICONF_GPU_CHECK(cudaStreamSynchronize(stream));
   bool all_ok = true;
   for (std::size_t i = 0; i < ts.size(); ++i) {
     const Tensor& t = ts[i];
     std::vector<std::uint8_t> got(t.n + kGuard);
-    CHECK_CUDA(cudaMemcpy(got.data(), dst[i]->p, got.size(), cudaMemcpyDeviceToHost));
+    AICONF_GPU_CHECK(cudaMemcpy(got.data(), dst[i]->p, got.size(), cudaMemcpyDeviceToHost));
     const float want_scale = std::fmax(t.amax, 1e-12f) / fa::kFp8E4m3Max;
     std::size_t unwritten = 0, overrun = 0, mismatch = 0, out_of_bound = 0, zeros = 0, subnormal = 0, saturated = 0;
     double max_rel = 0;
@@ -183,23 +175,19 @@ bool refusals() {
     ok = ok && refused;
     std::printf("%s refusal of %s\n", refused ? "ok  " : "FAIL", b.what);
   }
-  CHECK_CUDA(cudaGetLastError());  // a refusal must not leave a sticky launch error behind
+  AICONF_GPU_CHECK(cudaGetLastError());  // a refusal must not leave a sticky launch error behind
   return ok;
 }
 
 }  // namespace
 
 int main() {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("SKIP: no CUDA device\n");
-    return 77;
-  }
+  aiconf::plugins::exit_if_no_gpu();
   cudaDeviceProp prop{};
-  CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+  AICONF_GPU_CHECK(cudaGetDeviceProperties(&prop, 0));
   std::printf("device: %s\n", prop.name);
   cudaStream_t stream;
-  CHECK_CUDA(cudaStreamCreate(&stream));
+  AICONF_GPU_CHECK(cudaStreamCreate(&stream));
   std::mt19937 rng(std::random_device{}());  // fresh inputs every run; the seed is printed
   const unsigned seed = rng();
   rng.seed(seed);
@@ -240,7 +228,7 @@ int main() {
     failures += !run_case("strided source", ts, rng, stream);
   }
   failures += !refusals();
-  CHECK_CUDA(cudaStreamDestroy(stream));
+  AICONF_GPU_CHECK(cudaStreamDestroy(stream));
   std::printf("%d failed\n", failures);
   return failures == 0 ? 0 : 1;
 }

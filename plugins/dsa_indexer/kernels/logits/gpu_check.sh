@@ -7,7 +7,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${1:-${OUT:-$here/gpu_check_out}}"
 build="${TMPDIR:-/tmp}/indexer_logits_build"
 mkdir -p "$out" "$build"
-flags=(-gencode=arch=compute_90a,code=sm_90a -O3 -std=c++20 --expt-relaxed-constexpr -lineinfo -I"$here/include")
+flags=(-gencode=arch=compute_90a,code=sm_90a -O3 -std=c++20 --expt-relaxed-constexpr -lineinfo -I"$here/include" -I"$here/../../../common/cuda/include")
 nvcc=/usr/local/cuda/bin/nvcc
 command -v nvcc >/dev/null && nvcc=nvcc
 set -e

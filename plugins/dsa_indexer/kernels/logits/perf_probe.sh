@@ -10,7 +10,7 @@ mkdir -p "$out"
 bash "$here/gpu_check.sh" "$out"
 rc=$?
 build="${TMPDIR:-/tmp}/indexer_logits_build"
-flags=(-gencode=arch=compute_90a,code=sm_90a -O3 -std=c++20 --expt-relaxed-constexpr -lineinfo -I"$here/include")
+flags=(-gencode=arch=compute_90a,code=sm_90a -O3 -std=c++20 --expt-relaxed-constexpr -lineinfo -I"$here/include" -I"$here/../../../common/cuda/include")
 # PROBE_VARIANTS="name:-DFLAG ..." overrides the list; PROBE_NCU=0 skips the Nsight Compute part.
 read -r -a variants <<<"${PROBE_VARIANTS:-diag_no_epilogue:-DAICONF_INDEXER_DIAG_NO_EPILOGUE stages12:-DAICONF_INDEXER_STAGES=12 stages4:-DAICONF_INDEXER_STAGES=4}"
 for v in "${variants[@]}"; do

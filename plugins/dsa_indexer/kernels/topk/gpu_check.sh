@@ -7,7 +7,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:-$PWD/topk_out}"
 mkdir -p "$out"
 build="$(mktemp -d)"
-flags=(-gencode=arch=compute_90a,code=sm_90a -O3 -std=c++20 --expt-relaxed-constexpr -lineinfo -I"$here/include")
+flags=(-gencode=arch=compute_90a,code=sm_90a -O3 -std=c++20 --expt-relaxed-constexpr -lineinfo -I"$here/include" -I"$here/../../../common/cuda/include")
 cd "$here"
 nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm --format=csv | tee "$out/card.txt"
 nvcc "${flags[@]}" -c src/topk_kernel.cu -o "$build/topk_kernel.o" || exit 1

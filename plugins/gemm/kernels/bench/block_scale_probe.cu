@@ -2,21 +2,13 @@
 // For each operand order and shape, asks the heuristic and launches once; prints the statuses.
 // Not a test: it documents what cuBLASLt supports (results/ keeps its output).
 #include <cublasLt.h>
+#include <aiconf_plugins/gpu_program.h>
 #include <cuda_runtime_api.h>
 
 #include <aiconf/gemm/random_fill.h>
 
 #include <cstdio>
 #include <cstdlib>
-
-#define CUDA_CHECK(call)                                                                              \
-  do {                                                                                                \
-    cudaError_t e_ = (call);                                                                          \
-    if (e_ != cudaSuccess) {                                                                          \
-      std::fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e_)); \
-      std::exit(1);                                                                                   \
-    }                                                                                                 \
-  } while (0)
 
 namespace {
 
@@ -60,7 +52,7 @@ void probe(cublasLtHandle_t h, const Variant& v, int m, int n, int k, void* ws, 
     float alpha = 1, beta = 0;
     char* d = buf + (size_t{1} << 30);
     ms = cublasLtMatmul(h, desc, &alpha, buf, la, buf + (size_t{512} << 20), lb, &beta, d, ld, d, ld, &r.algo, ws, wsb, 0);
-    CUDA_CHECK(cudaDeviceSynchronize());
+    AICONF_GPU_CHECK(cudaDeviceSynchronize());
   }
   std::printf("%-44s m=%-5d n=%-5d k=%-5d heuristic=%d (%d algos) matmul=%d\n", v.name, m, n, k, (int)hs, got, (int)ms);
   cublasLtMatmulPreferenceDestroy(pref);
@@ -73,19 +65,18 @@ void probe(cublasLtHandle_t h, const Variant& v, int m, int n, int k, void* ws, 
 }  // namespace
 
 int main() {
-  int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) return 77;
+  aiconf::plugins::exit_if_no_gpu();
   std::printf("cublasLt version %zu\n", cublasLtGetVersion());
   cublasLtHandle_t h;
   cublasLtCreate(&h);
   void* ws;
   char* buf;
   float* scales;
-  CUDA_CHECK(cudaMalloc(&ws, size_t{32} << 20));
-  CUDA_CHECK(cudaMalloc(&buf, size_t{2} << 30));
-  CUDA_CHECK(cudaMalloc(&scales, sizeof(float) << 21));
-  CUDA_CHECK(aiconf::gemm::fill_random_fp8(reinterpret_cast<std::uint8_t*>(buf), std::int64_t{1} << 30, 5, 448.f, 0));
-  CUDA_CHECK(aiconf::gemm::fill_random_f32(scales, std::int64_t{1} << 21, 6, 1e-3f, 2e-3f, 0));
+  AICONF_GPU_CHECK(cudaMalloc(&ws, size_t{32} << 20));
+  AICONF_GPU_CHECK(cudaMalloc(&buf, size_t{2} << 30));
+  AICONF_GPU_CHECK(cudaMalloc(&scales, sizeof(float) << 21));
+  AICONF_GPU_CHECK(aiconf::gemm::fill_random_fp8(reinterpret_cast<std::uint8_t*>(buf), std::int64_t{1} << 30, 5, 448.f, 0));
+  AICONF_GPU_CHECK(aiconf::gemm::fill_random_f32(scales, std::int64_t{1} << 21, 6, 1e-3f, 2e-3f, 0));
   const auto V = CUBLASLT_MATMUL_MATRIX_SCALE_VEC128_32F, B = CUBLASLT_MATMUL_MATRIX_SCALE_BLK128x128_32F;
   const Variant vs[] = {
       {"A=W blk128x128, B=x vec128, ptrs early", B, V, true, true},

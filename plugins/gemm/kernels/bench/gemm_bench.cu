@@ -5,6 +5,7 @@
 // usage: aiconf_bench_gemm [--square-only] [--csv FILE]
 //   stdout: a markdown table; --csv: aiconfigurator gemm_perf rows (latency in ms).
 #include <aiconf/gemm/gemm_runner.h>
+#include <aiconf_plugins/gpu_program.h>
 #include <aiconf/gemm/random_fill.h>
 
 #include <cuda_runtime_api.h>
@@ -16,15 +17,6 @@
 #include <cstring>
 #include <string>
 #include <vector>
-
-#define CUDA_CHECK(call)                                                                              \
-  do {                                                                                                \
-    cudaError_t e_ = (call);                                                                          \
-    if (e_ != cudaSuccess) {                                                                          \
-      std::fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e_)); \
-      std::exit(1);                                                                                   \
-    }                                                                                                 \
-  } while (0)
 
 using namespace aiconf::gemm;
 
@@ -78,17 +70,17 @@ bool make_sets(GemmDtype dtype, std::int64_t m, std::int64_t n, std::int64_t k, 
     g.d = p + a_b + b_b;
     const std::uint64_t seed = 1000003ull * s + 17;
     if (fp8) {
-      CUDA_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(const_cast<void*>(g.a)), rows * k, seed, 448.f, stream));
-      CUDA_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(const_cast<void*>(g.b)), n * k, seed + 1, 448.f, stream));
+      AICONF_GPU_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(const_cast<void*>(g.a)), rows * k, seed, 448.f, stream));
+      AICONF_GPU_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(const_cast<void*>(g.b)), n * k, seed + 1, 448.f, stream));
       float* sa = reinterpret_cast<float*>(p + a_b + b_b + d_b);
       float* sb = reinterpret_cast<float*>(p + a_b + b_b + d_b + sa_b);
-      CUDA_CHECK(fill_random_f32(sa, static_cast<std::int64_t>(sa_b / 4), seed + 2, 1e-3f, 2e-3f, stream));
-      CUDA_CHECK(fill_random_f32(sb, static_cast<std::int64_t>(sb_b / 4), seed + 3, 1e-3f, 2e-3f, stream));
+      AICONF_GPU_CHECK(fill_random_f32(sa, static_cast<std::int64_t>(sa_b / 4), seed + 2, 1e-3f, 2e-3f, stream));
+      AICONF_GPU_CHECK(fill_random_f32(sb, static_cast<std::int64_t>(sb_b / 4), seed + 3, 1e-3f, 2e-3f, stream));
       g.a_scale = sa;
       g.b_scale = sb;
     } else {
-      CUDA_CHECK(fill_random_bf16(const_cast<void*>(g.a), m * k, seed, -1.f, 1.f, stream));
-      CUDA_CHECK(fill_random_bf16(const_cast<void*>(g.b), n * k, seed + 1, -1.f, 1.f, stream));
+      AICONF_GPU_CHECK(fill_random_bf16(const_cast<void*>(g.a), m * k, seed, -1.f, 1.f, stream));
+      AICONF_GPU_CHECK(fill_random_bf16(const_cast<void*>(g.b), n * k, seed + 1, -1.f, 1.f, stream));
     }
     out.push_back(g);
     p += set_b;
@@ -109,26 +101,26 @@ Result time_gemm(GemmRunner& runner, std::vector<GemmArgs>& sets, void* ws, cuda
     return r;
   }
   cudaEvent_t e0, e1;
-  CUDA_CHECK(cudaEventCreate(&e0));
-  CUDA_CHECK(cudaEventCreate(&e1));
+  AICONF_GPU_CHECK(cudaEventCreate(&e0));
+  AICONF_GPU_CHECK(cudaEventCreate(&e1));
   // Warm-up over every set, then one timed pass for the launch count per graph.
   for (auto& g : sets)
     if (GemmStatus s = runner.run(g, ws, stream); !s.ok()) {
       r.why = s.message;
       return r;
     }
-  CUDA_CHECK(cudaEventRecord(e0, stream));
+  AICONF_GPU_CHECK(cudaEventRecord(e0, stream));
   for (auto& g : sets) (void)runner.run(g, ws, stream);
-  CUDA_CHECK(cudaEventRecord(e1, stream));
-  CUDA_CHECK(cudaEventSynchronize(e1));
+  AICONF_GPU_CHECK(cudaEventRecord(e1, stream));
+  AICONF_GPU_CHECK(cudaEventSynchronize(e1));
   float first_ms = 0;
-  CUDA_CHECK(cudaEventElapsedTime(&first_ms, e0, e1));
+  AICONF_GPU_CHECK(cudaEventElapsedTime(&first_ms, e0, e1));
   const double est = std::max(1e-4, static_cast<double>(first_ms) / static_cast<double>(sets.size()));
   const int launches = std::clamp(static_cast<int>(std::ceil(kGraphTargetMs / est)), static_cast<int>(sets.size()), 2000);
 
   cudaGraph_t graph = nullptr;
   cudaGraphExec_t exec = nullptr;
-  CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  AICONF_GPU_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
   for (int i = 0; i < launches; ++i) {
     if (GemmStatus s = runner.run(sets[i % sets.size()], ws, stream); !s.ok()) {
       cudaStreamEndCapture(stream, &graph);
@@ -137,24 +129,24 @@ Result time_gemm(GemmRunner& runner, std::vector<GemmArgs>& sets, void* ws, cuda
       return r;
     }
   }
-  CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
-  CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
-  CUDA_CHECK(cudaGraphLaunch(exec, stream));  // warm replay
+  AICONF_GPU_CHECK(cudaStreamEndCapture(stream, &graph));
+  AICONF_GPU_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  AICONF_GPU_CHECK(cudaGraphLaunch(exec, stream));  // warm replay
   std::vector<double> per;
   for (int rep = 0; rep < kReplays; ++rep) {
-    CUDA_CHECK(cudaEventRecord(e0, stream));
-    CUDA_CHECK(cudaGraphLaunch(exec, stream));
-    CUDA_CHECK(cudaEventRecord(e1, stream));
-    CUDA_CHECK(cudaEventSynchronize(e1));
+    AICONF_GPU_CHECK(cudaEventRecord(e0, stream));
+    AICONF_GPU_CHECK(cudaGraphLaunch(exec, stream));
+    AICONF_GPU_CHECK(cudaEventRecord(e1, stream));
+    AICONF_GPU_CHECK(cudaEventSynchronize(e1));
     float ms = 0;
-    CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
+    AICONF_GPU_CHECK(cudaEventElapsedTime(&ms, e0, e1));
     per.push_back(ms / launches);
   }
-  CUDA_CHECK(cudaGetLastError());
-  CUDA_CHECK(cudaGraphExecDestroy(exec));
-  CUDA_CHECK(cudaGraphDestroy(graph));
-  CUDA_CHECK(cudaEventDestroy(e0));
-  CUDA_CHECK(cudaEventDestroy(e1));
+  AICONF_GPU_CHECK(cudaGetLastError());
+  AICONF_GPU_CHECK(cudaGraphExecDestroy(exec));
+  AICONF_GPU_CHECK(cudaGraphDestroy(graph));
+  AICONF_GPU_CHECK(cudaEventDestroy(e0));
+  AICONF_GPU_CHECK(cudaEventDestroy(e1));
   r.ms = median(per);
   r.ok = true;
   return r;
@@ -184,23 +176,19 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
-    std::printf("no CUDA device\n");
-    return 77;
-  }
+  aiconf::plugins::exit_if_no_gpu();
   cudaDeviceProp prop{};
-  CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
+  AICONF_GPU_CHECK(cudaGetDeviceProperties(&prop, 0));
   const std::string gpu = prop.name;
   cudaStream_t stream;
-  CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  AICONF_GPU_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
   void* ws = nullptr;
-  CUDA_CHECK(cudaMalloc(&ws, GemmRunner::workspace_bytes()));
+  AICONF_GPU_CHECK(cudaMalloc(&ws, GemmRunner::workspace_bytes()));
   std::size_t free_b = 0, total_b = 0;
-  CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+  AICONF_GPU_CHECK(cudaMemGetInfo(&free_b, &total_b));
   const std::size_t pool_bytes = std::min<std::size_t>(free_b / 2, std::size_t{6} << 30);
   char* pool = nullptr;
-  CUDA_CHECK(cudaMalloc(&pool, pool_bytes));
+  AICONF_GPU_CHECK(cudaMalloc(&pool, pool_bytes));
   GemmRunner runner;
   std::vector<GemmArgs> sets;
 
@@ -262,7 +250,7 @@ int main(int argc, char** argv) {
                        (long long)m, (long long)n, (long long)k, r.ms);
       }
   if (csv) std::fclose(csv);
-  CUDA_CHECK(cudaFree(pool));
-  CUDA_CHECK(cudaFree(ws));
+  AICONF_GPU_CHECK(cudaFree(pool));
+  AICONF_GPU_CHECK(cudaFree(ws));
   return 0;
 }

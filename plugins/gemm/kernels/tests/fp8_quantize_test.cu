@@ -16,13 +16,13 @@ bool run_case(std::int64_t m, std::int64_t k, cudaStream_t stream) {
   std::uint8_t* q = nullptr;
   float* s = nullptr;
   const std::int64_t ld = act_scale_ld(m), groups = (k + 127) / 128, n_scales = act_scale_elems(m, k);
-  CUDA_CHECK(cudaMalloc(&x, m * k * 2));
-  CUDA_CHECK(cudaMalloc(&q, m * k));
-  CUDA_CHECK(cudaMalloc(&s, n_scales * sizeof(float)));
+  AICONF_GPU_CHECK(cudaMalloc(&x, m * k * 2));
+  AICONF_GPU_CHECK(cudaMalloc(&q, m * k));
+  AICONF_GPU_CHECK(cudaMalloc(&s, n_scales * sizeof(float)));
   // Rows with very different magnitudes, so a scale taken from the wrong group is visible.
-  CUDA_CHECK(fill_random_bf16(x, m * k, seed, -3.f, 3.f, stream));
-  CUDA_CHECK(cudaMemsetAsync(q, 0x7F, m * k, stream));                   // 0x7F is e4m3 NaN: poison
-  CUDA_CHECK(cudaMemsetAsync(s, 0xFF, n_scales * sizeof(float), stream));  // NaN poison
+  AICONF_GPU_CHECK(fill_random_bf16(x, m * k, seed, -3.f, 3.f, stream));
+  AICONF_GPU_CHECK(cudaMemsetAsync(q, 0x7F, m * k, stream));                   // 0x7F is e4m3 NaN: poison
+  AICONF_GPU_CHECK(cudaMemsetAsync(s, 0xFF, n_scales * sizeof(float), stream));  // NaN poison
   auto xh = to_host<std::uint16_t>(x, m * k);
   // Scale each row by 2^(row % 9 - 4) on the host copy and upload it back.
   for (std::int64_t i = 0; i < m; ++i)
@@ -32,9 +32,9 @@ bool run_case(std::int64_t m, std::int64_t k, cudaStream_t stream) {
       __nv_bfloat16 b = __float2bfloat16(f);
       std::memcpy(&xh[i * k + p], &b, 2);
     }
-  CUDA_CHECK(cudaMemcpy(x, xh.data(), m * k * 2, cudaMemcpyHostToDevice));
-  CUDA_CHECK(quantize_fp8_per_token_group(x, q, s, m, k, stream));
-  CUDA_CHECK(cudaStreamSynchronize(stream));
+  AICONF_GPU_CHECK(cudaMemcpy(x, xh.data(), m * k * 2, cudaMemcpyHostToDevice));
+  AICONF_GPU_CHECK(quantize_fp8_per_token_group(x, q, s, m, k, stream));
+  AICONF_GPU_CHECK(cudaStreamSynchronize(stream));
   const auto qh = to_host<std::uint8_t>(q, m * k);
   const auto sh = to_host<float>(s, n_scales);
 
@@ -78,7 +78,7 @@ bool run_case(std::int64_t m, std::int64_t k, cudaStream_t stream) {
 int main() {
   require_device_or_skip();
   cudaStream_t stream;
-  CUDA_CHECK(cudaStreamCreate(&stream));
+  AICONF_GPU_CHECK(cudaStreamCreate(&stream));
   int failures = 0;
   failures += run_case(1, 7168, stream) ? 0 : 1;
   failures += run_case(7, 2048, stream) ? 0 : 1;
@@ -90,7 +90,7 @@ int main() {
     std::printf("FAIL quantize accepted k=100\n");
     ++failures;
   }
-  CUDA_CHECK(cudaStreamDestroy(stream));
+  AICONF_GPU_CHECK(cudaStreamDestroy(stream));
   std::printf("%s: %d failure(s)\n", failures ? "FAILED" : "ALL PASSED", failures);
   return failures ? 1 : 0;
 }

@@ -102,34 +102,34 @@ bool run_case(GemmRunner& runner, const Case& c, void* workspace, cudaStream_t s
   void *x = nullptr, *w = nullptr, *d = nullptr, *x_bf16 = nullptr;
   float *sa = nullptr, *sb = nullptr;
   const std::int64_t rows = gemm_rows_allocated(c.dtype, c.m);
-  CUDA_CHECK(cudaMalloc(&x, rows * c.k * in_bytes));
-  CUDA_CHECK(cudaMalloc(&w, c.n * c.k * in_bytes));
-  CUDA_CHECK(cudaMalloc(&d, rows * c.n * 2));
+  AICONF_GPU_CHECK(cudaMalloc(&x, rows * c.k * in_bytes));
+  AICONF_GPU_CHECK(cudaMalloc(&w, c.n * c.k * in_bytes));
+  AICONF_GPU_CHECK(cudaMalloc(&d, rows * c.n * 2));
   // Padding rows of x (block-scaled only) hold random finite values: they must not leak into rows < m.
-  if (rows > c.m) CUDA_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(x), rows * c.k, seed + 9, 448.f, stream));
+  if (rows > c.m) AICONF_GPU_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(x), rows * c.k, seed + 9, 448.f, stream));
   HostOperands h;
   if (c.dtype == GemmDtype::kBf16) {
-    CUDA_CHECK(fill_random_bf16(x, c.m * c.k, seed, -1.f, 1.f, stream));
-    CUDA_CHECK(fill_random_bf16(w, c.n * c.k, seed + 1, -1.f, 1.f, stream));
+    AICONF_GPU_CHECK(fill_random_bf16(x, c.m * c.k, seed, -1.f, 1.f, stream));
+    AICONF_GPU_CHECK(fill_random_bf16(w, c.n * c.k, seed + 1, -1.f, 1.f, stream));
   } else if (c.dtype == GemmDtype::kFp8) {
-    CUDA_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(x), c.m * c.k, seed, 448.f, stream));
-    CUDA_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(w), c.n * c.k, seed + 1, 448.f, stream));
-    CUDA_CHECK(cudaMalloc(&sa, sizeof(float)));
-    CUDA_CHECK(cudaMalloc(&sb, sizeof(float)));
-    CUDA_CHECK(fill_random_f32(sa, 1, seed + 2, 1e-3f, 1e-2f, stream));
-    CUDA_CHECK(fill_random_f32(sb, 1, seed + 3, 1e-3f, 1e-2f, stream));
+    AICONF_GPU_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(x), c.m * c.k, seed, 448.f, stream));
+    AICONF_GPU_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(w), c.n * c.k, seed + 1, 448.f, stream));
+    AICONF_GPU_CHECK(cudaMalloc(&sa, sizeof(float)));
+    AICONF_GPU_CHECK(cudaMalloc(&sb, sizeof(float)));
+    AICONF_GPU_CHECK(fill_random_f32(sa, 1, seed + 2, 1e-3f, 1e-2f, stream));
+    AICONF_GPU_CHECK(fill_random_f32(sb, 1, seed + 3, 1e-3f, 1e-2f, stream));
   } else {
     // Activations go through our own quantizer (bf16 -> e4m3 + 1x128 scales), end to end.
-    CUDA_CHECK(cudaMalloc(&x_bf16, c.m * c.k * 2));
-    CUDA_CHECK(fill_random_bf16(x_bf16, c.m * c.k, seed, -4.f, 4.f, stream));
-    CUDA_CHECK(cudaMalloc(&sa, act_scale_elems(c.m, c.k) * sizeof(float)));
-    CUDA_CHECK(quantize_fp8_per_token_group(x_bf16, static_cast<std::uint8_t*>(x), sa, c.m, c.k, stream));
-    CUDA_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(w), c.n * c.k, seed + 1, 448.f, stream));
+    AICONF_GPU_CHECK(cudaMalloc(&x_bf16, c.m * c.k * 2));
+    AICONF_GPU_CHECK(fill_random_bf16(x_bf16, c.m * c.k, seed, -4.f, 4.f, stream));
+    AICONF_GPU_CHECK(cudaMalloc(&sa, act_scale_elems(c.m, c.k) * sizeof(float)));
+    AICONF_GPU_CHECK(quantize_fp8_per_token_group(x_bf16, static_cast<std::uint8_t*>(x), sa, c.m, c.k, stream));
+    AICONF_GPU_CHECK(fill_random_fp8(static_cast<std::uint8_t*>(w), c.n * c.k, seed + 1, 448.f, stream));
     // Padding entries get random values too, so a GEMM that reads them shows up as an error.
-    CUDA_CHECK(cudaMalloc(&sb, weight_scale_elems(c.n, c.k) * sizeof(float)));
-    CUDA_CHECK(fill_random_f32(sb, weight_scale_elems(c.n, c.k), seed + 2, 5e-4f, 2e-3f, stream));
+    AICONF_GPU_CHECK(cudaMalloc(&sb, weight_scale_elems(c.n, c.k) * sizeof(float)));
+    AICONF_GPU_CHECK(fill_random_f32(sb, weight_scale_elems(c.n, c.k), seed + 2, 5e-4f, 2e-3f, stream));
   }
-  CUDA_CHECK(cudaMemsetAsync(d, 0xFF, rows * c.n * 2, stream));  // bf16 0xFFFF is NaN: poison
+  AICONF_GPU_CHECK(cudaMemsetAsync(d, 0xFF, rows * c.n * 2, stream));  // bf16 0xFFFF is NaN: poison
 
   GemmArgs args;
   args.dtype = c.dtype;
@@ -154,8 +154,8 @@ bool run_case(GemmRunner& runner, const Case& c, void* workspace, cudaStream_t s
     std::printf("%s %s: %s\n", c.may_be_unsupported && unsupported ? "UNSUPPORTED" : "FAIL", label, st.message.c_str());
     ok = c.may_be_unsupported && unsupported;
   } else {
-    CUDA_CHECK(cudaGetLastError());
-    CUDA_CHECK(cudaStreamSynchronize(stream));
+    AICONF_GPU_CHECK(cudaGetLastError());
+    AICONF_GPU_CHECK(cudaStreamSynchronize(stream));
     const auto out = to_host<std::uint16_t>(d, c.m * c.n);
     std::int64_t unwritten = 0;
     for (auto v : out) unwritten += std::isnan(bf16_to_float(v)) ? 1 : 0;
@@ -221,9 +221,9 @@ bool run_case(GemmRunner& runner, const Case& c, void* workspace, cudaStream_t s
 int main() {
   require_device_or_skip();
   cudaStream_t stream;
-  CUDA_CHECK(cudaStreamCreate(&stream));
+  AICONF_GPU_CHECK(cudaStreamCreate(&stream));
   void* workspace = nullptr;
-  CUDA_CHECK(cudaMalloc(&workspace, GemmRunner::workspace_bytes()));
+  AICONF_GPU_CHECK(cudaMalloc(&workspace, GemmRunner::workspace_bytes()));
 
   // Argument validation needs no GPU work but belongs to the contract.
   {
@@ -265,8 +265,8 @@ int main() {
     std::printf("FAIL plan cache grew on a repeated problem (%zu -> %zu)\n", plans, runner.cached_plans());
     ++failures;
   }
-  CUDA_CHECK(cudaFree(workspace));
-  CUDA_CHECK(cudaStreamDestroy(stream));
+  AICONF_GPU_CHECK(cudaFree(workspace));
+  AICONF_GPU_CHECK(cudaStreamDestroy(stream));
   std::printf("%s: %d failure(s)\n", failures ? "FAILED" : "ALL PASSED", failures);
   return failures ? 1 : 0;
 }

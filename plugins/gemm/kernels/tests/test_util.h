@@ -2,6 +2,7 @@
 // Shared helpers of the GEMM GPU tests: checked CUDA calls, device discovery (exit 77 without a
 // device), host decoding of bf16/e4m3, a parallel loop for CPU references.
 #include <cuda_bf16.h>
+#include <aiconf_plugins/gpu_program.h>
 #include <cuda_fp8.h>
 #include <cuda_runtime_api.h>
 
@@ -16,28 +17,13 @@
 #include <thread>
 #include <vector>
 
-#define CUDA_CHECK(call)                                                                               \
-  do {                                                                                                 \
-    cudaError_t e_ = (call);                                                                           \
-    if (e_ != cudaSuccess) {                                                                           \
-      std::fprintf(stderr, "%s:%d: %s failed: %s (%s)\n", __FILE__, __LINE__, #call, cudaGetErrorName(e_), \
-                   cudaGetErrorString(e_));                                                            \
-      std::exit(1);                                                                                    \
-    }                                                                                                  \
-  } while (0)
-
 namespace aiconf::gemm::test {
 
 // 77 tells ctest "skipped": no CUDA device on this machine.
 inline void require_device_or_skip() {
-  int count = 0;
-  cudaError_t e = cudaGetDeviceCount(&count);
-  if (e != cudaSuccess || count == 0) {
-    std::printf("SKIP: no CUDA device (%s)\n", e == cudaSuccess ? "count 0" : cudaGetErrorString(e));
-    std::exit(77);
-  }
+  aiconf::plugins::exit_if_no_gpu();
   cudaDeviceProp p{};
-  CUDA_CHECK(cudaGetDeviceProperties(&p, 0));
+  AICONF_GPU_CHECK(cudaGetDeviceProperties(&p, 0));
   std::printf("device: %s (sm_%d%d, %d SMs)\n", p.name, p.major, p.minor, p.multiProcessorCount);
 }
 
@@ -73,7 +59,7 @@ inline void parallel_for(std::int64_t n, const std::function<void(std::int64_t)>
 template <typename T>
 std::vector<T> to_host(const void* dev, std::size_t count) {
   std::vector<T> h(count);
-  CUDA_CHECK(cudaMemcpy(h.data(), dev, count * sizeof(T), cudaMemcpyDeviceToHost));
+  AICONF_GPU_CHECK(cudaMemcpy(h.data(), dev, count * sizeof(T), cudaMemcpyDeviceToHost));
   return h;
 }
 

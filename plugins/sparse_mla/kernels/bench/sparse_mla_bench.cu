@@ -13,7 +13,9 @@
 #include <aiconf_plugins/bench_util.h>
 
 #include "aiconf/sparse_mla/sparse_mla.h"
-#include "../tests/cuda_check.h"
+#include <aiconf_plugins/gpu_program.h>
+
+using aiconf::plugins::GpuBuffer;
 
 using namespace aiconf::sparse_mla;
 
@@ -57,9 +59,9 @@ struct Row {
 }  // namespace
 
 int main(int argc, char** argv) {
-  exit_if_no_device();
+  aiconf::plugins::exit_if_no_gpu();
   cudaDeviceProp prop;
-  CHECK(cudaGetDeviceProperties(&prop, 0));
+  AICONF_GPU_CHECK(cudaGetDeviceProperties(&prop, 0));
   const bool h200 = std::strstr(prop.name, "H200") != nullptr;
   const double peak_tflops = h200 ? 782 : 779, peak_gbs = h200 ? 4150 : 2970;  // measured, anchors.md
   std::printf("device: %s (%d SMs); ceilings bf16 %.0f TFLOP/s, copy %.0f GB/s\n", prop.name,
@@ -69,20 +71,20 @@ int main(int argc, char** argv) {
   const bool quick = std::getenv("SMLA_QUICK") != nullptr;
   const int topk = 2048;
   const size_t max_cache = size_t(128) * 32768 * 1152;
-  DeviceBuffer cache(max_cache), flush(256u << 20);
-  DeviceBuffer q(size_t(8192) * 128 * 576 * 2), out(size_t(8192) * 128 * 512 * 2), lse(size_t(8192) * 128 * 4);
-  DeviceBuffer idx(size_t(8192) * topk * 4), lens(size_t(8192) * 4);
-  DeviceBuffer ws(size_t(64) << 20);  // split-KV partials: only small launches split
+  GpuBuffer cache(max_cache), flush(256u << 20);
+  GpuBuffer q(size_t(8192) * 128 * 576 * 2), out(size_t(8192) * 128 * 512 * 2), lse(size_t(8192) * 128 * 4);
+  GpuBuffer idx(size_t(8192) * topk * 4), lens(size_t(8192) * 4);
+  GpuBuffer ws(size_t(64) << 20);  // split-KV partials: only small launches split
   fill_random<<<1024, 256>>>(q.as<uint8_t>(), q.bytes, KvCacheFormat::kBf16, 1);
-  CHECK(cudaGetLastError());
+  AICONF_GPU_CHECK(cudaGetLastError());
 
   auto time_it = [&](const SparseMlaParams& p) {
     if (sparse_mla_workspace_bytes(p) > ws.bytes) {
       std::fprintf(stderr, "workspace too small\n");
       std::exit(1);
     }
-    for (int i = 0; i < 3; ++i) CHECK(launch_sparse_mla(p, ws.ptr, nullptr));
-    return 1e3 * aiconf::plugins::bench::median_ms(nullptr, 25, [&] { CHECK(launch_sparse_mla(p, ws.ptr, nullptr)); }, flush.ptr,
+    for (int i = 0; i < 3; ++i) AICONF_GPU_CHECK(launch_sparse_mla(p, ws.ptr, nullptr));
+    return 1e3 * aiconf::plugins::bench::median_ms(nullptr, 25, [&] { AICONF_GPU_CHECK(launch_sparse_mla(p, ws.ptr, nullptr)); }, flush.ptr,
                                                    flush.bytes);  // us
   };
 
@@ -90,7 +92,7 @@ int main(int argc, char** argv) {
   // (tunes sparse_mla_num_splits).
   if (std::getenv("SMLA_SPLIT_SWEEP") != nullptr) {
     fill_random<<<4096, 256>>>(cache.as<uint8_t>(), size_t(8) * 8192 * 1152, KvCacheFormat::kBf16, 5);
-    CHECK(cudaGetLastError());
+    AICONF_GPU_CHECK(cudaGetLastError());
     for (int b : {1, 2, 4, 8})
       for (int h : {128, 16}) {
         SparseMlaParams p;
@@ -106,7 +108,7 @@ int main(int argc, char** argv) {
         p.out = out.as<__nv_bfloat16>();
         p.lse = lse.as<float>();
         fill_indices<<<256, 256>>>(idx.as<int32_t>(), int64_t(b) * topk, topk, 8192, 3 + b);
-        CHECK(cudaGetLastError());
+        AICONF_GPU_CHECK(cudaGetLastError());
         std::printf("split sweep b=%d s_q=1 h=%d (auto %d):", b, h, sparse_mla_num_splits(p));
         for (int sp : {1, 2, 4, 8, 16, 32, 64}) {
           p.num_splits = sp;
@@ -132,7 +134,7 @@ int main(int argc, char** argv) {
   // ---- generation
   for (KvCacheFormat fmt : {KvCacheFormat::kBf16, KvCacheFormat::kFp8E4m3Scaled}) {
     fill_random<<<4096, 256>>>(cache.as<uint8_t>(), max_cache, fmt, 7);
-    CHECK(cudaGetLastError());
+    AICONF_GPU_CHECK(cudaGetLastError());
     const int row_bytes = kv_cache_row_bytes(fmt);
     for (int L : {8192, 32768})
       for (int b : {1, 64, 128})
@@ -155,7 +157,7 @@ int main(int argc, char** argv) {
             p.out = out.as<__nv_bfloat16>();
             p.lse = lse.as<float>();
             fill_indices<<<1024, 256>>>(idx.as<int32_t>(), int64_t(p.num_tokens) * topk, topk, L, 11 + b + L);
-            CHECK(cudaGetLastError());
+            AICONF_GPU_CHECK(cudaGetLastError());
             Row r{"gen", fmt == KvCacheFormat::kBf16 ? "bf16" : "fp8", b, s_q, h, L, 0, 0, 0, 0, 0, 0,
                   sparse_mla_num_splits(p)};
             r.us = time_it(p);
@@ -167,7 +169,7 @@ int main(int argc, char** argv) {
 
   // ---- context: batch 1, query t attends to min(t + 1, topk) distinct keys of its causal prefix
   fill_random<<<4096, 256>>>(cache.as<uint8_t>(), size_t(8192) * 1152, KvCacheFormat::kBf16, 9);
-  CHECK(cudaGetLastError());
+  AICONF_GPU_CHECK(cudaGetLastError());
   for (int T : {1024, 4096, 8192}) {
     if (quick && T != 4096) continue;
     std::vector<int32_t> hidx(size_t(T) * topk, -1), hlen(T);
@@ -190,8 +192,8 @@ int main(int argc, char** argv) {
         }
       }
     }
-    CHECK(cudaMemcpy(idx.ptr, hidx.data(), hidx.size() * 4, cudaMemcpyHostToDevice));
-    CHECK(cudaMemcpy(lens.ptr, hlen.data(), hlen.size() * 4, cudaMemcpyHostToDevice));
+    AICONF_GPU_CHECK(cudaMemcpy(idx.ptr, hidx.data(), hidx.size() * 4, cudaMemcpyHostToDevice));
+    AICONF_GPU_CHECK(cudaMemcpy(lens.ptr, hlen.data(), hlen.size() * 4, cudaMemcpyHostToDevice));
     for (int h : {128, 16}) {
       SparseMlaParams p;
       p.num_tokens = T;

@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "aiconf/sparse_mla/sparse_mla.h"
-#include "cuda_check.h"
+#include <aiconf_plugins/gpu_program.h>
 #include "sparse_mla_problem.h"
+
+using aiconf::plugins::GpuBuffer;
 
 using namespace aiconf::sparse_mla;
 using testing::Case;
@@ -20,23 +22,23 @@ namespace {
 constexpr float kScale = 0.25f;  // logits spread over a few units: a peaked, non-trivial softmax
 
 struct DeviceProblem {
-  DeviceBuffer q, cache, indices, lengths, block_table, out, lse, ws;
+  GpuBuffer q, cache, indices, lengths, block_table, out, lse, ws;
   SparseMlaParams p;
 };
 
 DeviceProblem upload(const testing::HostProblem& hp) {
   DeviceProblem d;
-  auto put = [](DeviceBuffer& b, const void* src, size_t n) {
-    b = DeviceBuffer(n);
-    if (n) CHECK(cudaMemcpy(b.ptr, src, n, cudaMemcpyHostToDevice));
+  auto put = [](GpuBuffer& b, const void* src, size_t n) {
+    b = GpuBuffer(n);
+    if (n) AICONF_GPU_CHECK(cudaMemcpy(b.ptr, src, n, cudaMemcpyHostToDevice));
   };
   put(d.q, hp.q.data(), hp.q.size() * 2);
   put(d.cache, hp.cache.data(), hp.cache.size());
   put(d.indices, hp.indices.data(), hp.indices.size() * 4);
   put(d.lengths, hp.lengths.data(), hp.lengths.size() * 4);
   put(d.block_table, hp.block_table.data(), hp.block_table.size() * 4);
-  d.out = DeviceBuffer(size_t(hp.num_tokens) * hp.c.heads * 512 * 2);
-  d.lse = DeviceBuffer(size_t(hp.num_tokens) * hp.c.heads * 4);
+  d.out = GpuBuffer(size_t(hp.num_tokens) * hp.c.heads * 512 * 2);
+  d.lse = GpuBuffer(size_t(hp.num_tokens) * hp.c.heads * 4);
   SparseMlaParams& p = d.p;
   p.num_tokens = hp.num_tokens;
   p.num_heads = hp.c.heads;
@@ -59,7 +61,7 @@ DeviceProblem upload(const testing::HostProblem& hp) {
   p.out = d.out.as<__nv_bfloat16>();
   p.lse = d.lse.as<float>();
   p.num_splits = hp.c.num_splits;
-  d.ws = DeviceBuffer(sparse_mla_workspace_bytes(p));
+  d.ws = GpuBuffer(sparse_mla_workspace_bytes(p));
   return d;
 }
 
@@ -70,15 +72,15 @@ struct Result {
 
 Result run(DeviceProblem& d, bool fast) {
   const size_t n_out = size_t(d.p.num_tokens) * d.p.num_heads * 512, n_lse = size_t(d.p.num_tokens) * d.p.num_heads;
-  CHECK(cudaMemset(d.out.ptr, 0xFF, d.out.bytes));  // bf16 0xFFFF and fp32 0xFFFFFFFF are NaN
-  CHECK(cudaMemset(d.lse.ptr, 0xFF, d.lse.bytes));
-  CHECK(fast ? launch_sparse_mla(d.p, d.ws.ptr, nullptr) : launch_sparse_mla_simple(d.p, nullptr));
-  CHECK(cudaDeviceSynchronize());
+  AICONF_GPU_CHECK(cudaMemset(d.out.ptr, 0xFF, d.out.bytes));  // bf16 0xFFFF and fp32 0xFFFFFFFF are NaN
+  AICONF_GPU_CHECK(cudaMemset(d.lse.ptr, 0xFF, d.lse.bytes));
+  AICONF_GPU_CHECK(fast ? launch_sparse_mla(d.p, d.ws.ptr, nullptr) : launch_sparse_mla_simple(d.p, nullptr));
+  AICONF_GPU_CHECK(cudaDeviceSynchronize());
   std::vector<uint16_t> ob(n_out);
   Result r;
   r.lse.resize(n_lse);
-  CHECK(cudaMemcpy(ob.data(), d.out.ptr, n_out * 2, cudaMemcpyDeviceToHost));
-  CHECK(cudaMemcpy(r.lse.data(), d.lse.ptr, n_lse * 4, cudaMemcpyDeviceToHost));
+  AICONF_GPU_CHECK(cudaMemcpy(ob.data(), d.out.ptr, n_out * 2, cudaMemcpyDeviceToHost));
+  AICONF_GPU_CHECK(cudaMemcpy(r.lse.data(), d.lse.ptr, n_lse * 4, cudaMemcpyDeviceToHost));
   r.out.resize(n_out);
   for (size_t i = 0; i < n_out; ++i) {
     r.out[i] = reference::bf16_to_float(ob[i]);
@@ -120,9 +122,9 @@ Errors compare(const Result& got, const std::vector<float>& out_ref, const std::
 }  // namespace
 
 int main() {
-  exit_if_no_device();
+  aiconf::plugins::exit_if_no_gpu();
   cudaDeviceProp prop;
-  CHECK(cudaGetDeviceProperties(&prop, 0));
+  AICONF_GPU_CHECK(cudaGetDeviceProperties(&prop, 0));
   std::printf("device: %s, %d SMs\n", prop.name, prop.multiProcessorCount);
   if (prop.major != 9) {
     std::printf("needs sm_90 (Hopper); found sm_%d%d: skipped\n", prop.major, prop.minor);

@@ -5,6 +5,7 @@
 /// perfdb/systems/{h200,h100}_sxm.json by device name, and the median-of-replays timing loop.
 /// Header-only, host code only (usable from .cpp and .cu benches); link aiconf_bench_util.
 
+#include <aiconf_plugins/gpu_program.h>
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -14,29 +15,7 @@
 #include <cstring>
 #include <vector>
 
-/// Aborts the benchmark (exit 1) when a CUDA runtime call fails, naming the call and the place:
-/// a benchmark has nothing sensible to do after a failed CUDA call.
-#define AICONF_BENCH_CHECK(call)                                                                     \
-  do {                                                                                               \
-    cudaError_t aiconf_bench_err_ = (call);                                                          \
-    if (aiconf_bench_err_ != cudaSuccess) {                                                          \
-      std::fprintf(stderr, "%s failed at %s:%d: %s\n", #call, __FILE__, __LINE__,                   \
-                   cudaGetErrorString(aiconf_bench_err_));                                           \
-      std::exit(1);                                                                                  \
-    }                                                                                                \
-  } while (0)
-
 namespace aiconf::plugins::bench {
-
-/// True (after printing "SKIP: no CUDA device") when no GPU is visible; main then returns 77.
-inline bool skip_without_gpu() {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("SKIP: no CUDA device\n");
-    return true;
-  }
-  return false;
-}
 
 /// measured_* of perfdb/systems/<system>.json: bf16 and fp8 dense GEMM TFLOP/s, HBM copy TB/s.
 struct MeasuredCeilings {
@@ -59,21 +38,21 @@ inline MeasuredCeilings measured_ceilings(const char* device_name) {
 template <class Enqueue>
 double median_ms(cudaStream_t stream, int reps, Enqueue&& enqueue, void* flush = nullptr, std::size_t flush_bytes = 0) {
   cudaEvent_t a, b;
-  AICONF_BENCH_CHECK(cudaEventCreate(&a));
-  AICONF_BENCH_CHECK(cudaEventCreate(&b));
+  AICONF_GPU_CHECK(cudaEventCreate(&a));
+  AICONF_GPU_CHECK(cudaEventCreate(&b));
   std::vector<double> ms;
   for (int r = 0; r < reps; ++r) {
-    if (flush != nullptr) AICONF_BENCH_CHECK(cudaMemsetAsync(flush, r & 0xFF, flush_bytes, stream));
-    AICONF_BENCH_CHECK(cudaEventRecord(a, stream));
+    if (flush != nullptr) AICONF_GPU_CHECK(cudaMemsetAsync(flush, r & 0xFF, flush_bytes, stream));
+    AICONF_GPU_CHECK(cudaEventRecord(a, stream));
     enqueue();
-    AICONF_BENCH_CHECK(cudaEventRecord(b, stream));
-    AICONF_BENCH_CHECK(cudaEventSynchronize(b));
+    AICONF_GPU_CHECK(cudaEventRecord(b, stream));
+    AICONF_GPU_CHECK(cudaEventSynchronize(b));
     float f = 0;
-    AICONF_BENCH_CHECK(cudaEventElapsedTime(&f, a, b));
+    AICONF_GPU_CHECK(cudaEventElapsedTime(&f, a, b));
     ms.push_back(f);
   }
-  AICONF_BENCH_CHECK(cudaEventDestroy(a));
-  AICONF_BENCH_CHECK(cudaEventDestroy(b));
+  AICONF_GPU_CHECK(cudaEventDestroy(a));
+  AICONF_GPU_CHECK(cudaEventDestroy(b));
   std::sort(ms.begin(), ms.end());
   return ms[ms.size() / 2];
 }

@@ -62,22 +62,22 @@ template <class F>
 float median_ms(F&& launch, int sets, int groups) {
   constexpr int kGroup = 10;
   cudaEvent_t a, b;
-  CHECK(cudaEventCreate(&a));
-  CHECK(cudaEventCreate(&b));
-  for (int i = 0; i < 3; ++i) CHECK(launch(i % sets));
-  CHECK(cudaDeviceSynchronize());
+  AICONF_GPU_CHECK(cudaEventCreate(&a));
+  AICONF_GPU_CHECK(cudaEventCreate(&b));
+  for (int i = 0; i < 3; ++i) AICONF_GPU_CHECK(launch(i % sets));
+  AICONF_GPU_CHECK(cudaDeviceSynchronize());
   std::vector<float> t(groups);
   int next = 0;
   for (int i = 0; i < groups; ++i) {
-    CHECK(cudaEventRecord(a));
-    for (int r = 0; r < kGroup; ++r) CHECK(launch(next++ % sets));
-    CHECK(cudaEventRecord(b));
-    CHECK(cudaEventSynchronize(b));
-    CHECK(cudaEventElapsedTime(&t[i], a, b));
+    AICONF_GPU_CHECK(cudaEventRecord(a));
+    for (int r = 0; r < kGroup; ++r) AICONF_GPU_CHECK(launch(next++ % sets));
+    AICONF_GPU_CHECK(cudaEventRecord(b));
+    AICONF_GPU_CHECK(cudaEventSynchronize(b));
+    AICONF_GPU_CHECK(cudaEventElapsedTime(&t[i], a, b));
     t[i] /= kGroup;
   }
-  CHECK(cudaEventDestroy(a));
-  CHECK(cudaEventDestroy(b));
+  AICONF_GPU_CHECK(cudaEventDestroy(a));
+  AICONF_GPU_CHECK(cudaEventDestroy(b));
   std::nth_element(t.begin(), t.begin() + groups / 2, t.end());
   return t[groups / 2];
 }
@@ -126,7 +126,7 @@ void bench_context(int s, bool fill) {
     fill_fp8<<<1024, 256>>>(k[i].ptr, k[i].count, 100 + i);
     fill_f32<<<1024, 256>>>(w[i].ptr, w[i].count, 200 + i, -0.5f, 1.f);
     fill_f32<<<1024, 256>>>(sc[i].ptr, sc[i].count, 300 + i, 0.005f, 0.02f);
-    CHECK(cudaGetLastError());
+    AICONF_GPU_CHECK(cudaGetLastError());
   }
   DeviceBuffer<int32_t> dks(T), dke(T);
   dks.upload(ks);
@@ -186,7 +186,7 @@ void bench_generation(int B, int L, int n_next) {
     fill_f32<<<1024, 256>>>(w[i].ptr, w[i].count, 22 + i, -0.5f, 1.f);
     fill_fp8<<<2048, 256>>>(pool[i].ptr, pool[i].count, 33 + i);
     fill_pool_scales<<<1024, 256>>>(pool[i].ptr, num_pages, page, 44 + i);
-    CHECK(cudaGetLastError());
+    AICONF_GPU_CHECK(cudaGetLastError());
     std::vector<int32_t> perm(num_pages);
     std::iota(perm.begin(), perm.end(), 0);
     std::shuffle(perm.begin(), perm.end(), rng);
@@ -222,9 +222,9 @@ void bench_generation(int B, int L, int n_next) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  require_device();
+  aiconf::plugins::exit_if_no_gpu();
   cudaDeviceProp prop{};
-  CHECK(cudaGetDeviceProperties(&prop, 0));
+  AICONF_GPU_CHECK(cudaGetDeviceProperties(&prop, 0));
   row("device: %s, %d SMs, H=%d, D=%d", prop.name, prop.multiProcessorCount, kH, kD);
   row("%s", "");
   row("| mode | shape | median ms | TFLOP/s | GB/s | input sets |");

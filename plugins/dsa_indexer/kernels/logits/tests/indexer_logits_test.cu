@@ -121,9 +121,9 @@ bool run_context(const char* name, const std::vector<std::pair<int, int>>& seqs,
 
   std::vector<float> outs[2];
   for (auto& o : outs) {
-    CHECK(cudaMemset(dout.ptr, 0xFF, dout.count * sizeof(float)));
-    CHECK(launch_indexer_logits_context(a, nullptr));
-    CHECK(cudaDeviceSynchronize());
+    AICONF_GPU_CHECK(cudaMemset(dout.ptr, 0xFF, dout.count * sizeof(float)));
+    AICONF_GPU_CHECK(launch_indexer_logits_context(a, nullptr));
+    AICONF_GPU_CHECK(cudaDeviceSynchronize());
     o = dout.download();
   }
   std::vector<double> ref;
@@ -225,9 +225,9 @@ bool run_generation(const char* name, const std::vector<int>& lens, int n_next, 
 
   std::vector<float> outs[2];
   for (auto& o : outs) {
-    CHECK(cudaMemset(dout.ptr, 0xFF, dout.count * sizeof(float)));
-    CHECK(launch_indexer_logits_generation(a, nullptr));
-    CHECK(cudaDeviceSynchronize());
+    AICONF_GPU_CHECK(cudaMemset(dout.ptr, 0xFF, dout.count * sizeof(float)));
+    AICONF_GPU_CHECK(launch_indexer_logits_generation(a, nullptr));
+    AICONF_GPU_CHECK(cudaDeviceSynchronize());
     o = dout.download();
   }
   std::vector<double> ref;
@@ -242,9 +242,9 @@ bool run_generation(const char* name, const std::vector<int>& lens, int n_next, 
 }  // namespace
 
 int main() {
-  require_device();
+  aiconf::plugins::exit_if_no_gpu();
   cudaDeviceProp prop{};
-  CHECK(cudaGetDeviceProperties(&prop, 0));
+  AICONF_GPU_CHECK(cudaGetDeviceProperties(&prop, 0));
   std::printf("device: %s (%d SMs)\n", prop.name, prop.multiProcessorCount);
   std::mt19937 rng(20261127);
   int fails = 0;

@@ -1,8 +1,10 @@
 #pragma once
-// Helpers shared by the indexer logits GPU test and benchmark: error checks, device buffers,
-// random FP8 data.
+// Helpers shared by the indexer logits GPU test and benchmark: typed device buffers, random FP8
+// data (the CUDA check and the no-GPU skip come from aiconf_plugins/gpu_program.h).
 #include <cuda_fp8.h>
 #include <cuda_runtime.h>
+
+#include <aiconf_plugins/gpu_program.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -12,32 +14,14 @@
 #include <algorithm>
 #include <vector>
 
-#define CHECK(call)                                                                              \
-  do {                                                                                           \
-    cudaError_t err_ = (call);                                                                   \
-    if (err_ != cudaSuccess) {                                                                   \
-      std::fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(err_)); \
-      std::exit(1);                                                                              \
-    }                                                                                            \
-  } while (0)
-
 namespace logits_test {
-
-// Exit code 77 (ctest: skipped) when no CUDA device is present.
-inline void require_device() {
-  int n = 0;
-  if (cudaGetDeviceCount(&n) != cudaSuccess || n == 0) {
-    std::printf("no CUDA device: skipped\n");
-    std::exit(77);
-  }
-}
 
 template <class T>
 struct DeviceBuffer {
   T* ptr = nullptr;
   size_t count = 0;
   DeviceBuffer() = default;
-  explicit DeviceBuffer(size_t n) : count(n) { CHECK(cudaMalloc(&ptr, std::max<size_t>(n, 1) * sizeof(T))); }
+  explicit DeviceBuffer(size_t n) : count(n) { AICONF_GPU_CHECK(cudaMalloc(&ptr, std::max<size_t>(n, 1) * sizeof(T))); }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
   DeviceBuffer(DeviceBuffer&& o) noexcept : ptr(o.ptr), count(o.count) { o.ptr = nullptr; }
@@ -49,10 +33,10 @@ struct DeviceBuffer {
   ~DeviceBuffer() {
     if (ptr) cudaFree(ptr);
   }
-  void upload(const std::vector<T>& h) { CHECK(cudaMemcpy(ptr, h.data(), h.size() * sizeof(T), cudaMemcpyHostToDevice)); }
+  void upload(const std::vector<T>& h) { AICONF_GPU_CHECK(cudaMemcpy(ptr, h.data(), h.size() * sizeof(T), cudaMemcpyHostToDevice)); }
   std::vector<T> download() const {
     std::vector<T> h(count);
-    CHECK(cudaMemcpy(h.data(), ptr, count * sizeof(T), cudaMemcpyDeviceToHost));
+    AICONF_GPU_CHECK(cudaMemcpy(h.data(), ptr, count * sizeof(T), cudaMemcpyDeviceToHost));
     return h;
   }
 };

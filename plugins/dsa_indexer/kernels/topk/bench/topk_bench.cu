@@ -17,7 +17,9 @@
 
 #include "aiconf/dsa/topk.h"
 #include "aiconf/dsa/topk_reference.h"
-#include "../tests/cuda_check.h"
+#include <aiconf_plugins/gpu_program.h>
+
+using aiconf::plugins::GpuBuffer;
 
 using namespace aiconf::dsa;
 
@@ -55,7 +57,7 @@ float median(std::vector<float> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  exit_if_no_cuda_device();
+  aiconf::plugins::exit_if_no_gpu();
   const int k = 2048;
   std::map<std::pair<int64_t, int64_t>, double> torch_us;
   if (argc > 1) {
@@ -65,7 +67,7 @@ int main(int argc, char** argv) {
     while (f >> r >> c >> kk >> us) torch_us[{r, c}] = us;
   }
   cudaDeviceProp prop{};
-  CHECK(cudaGetDeviceProperties(&prop, 0));
+  AICONF_GPU_CHECK(cudaGetDeviceProperties(&prop, 0));
   const bool h200 = std::strstr(prop.name, "H200") != nullptr;
   const double ceiling_gbs = h200 ? 4150.0 : 2970.0;  // measured D2D copy, anchors.md
   std::printf("device: %s (%d SMs), copy ceiling %.0f GB/s\n\n", prop.name,
@@ -95,9 +97,9 @@ int main(int argc, char** argv) {
     const int nbuf = static_cast<int>(std::max<int64_t>(1, (256ll << 20) / (elems * 4) + 1));
     std::vector<float*> d_x(nbuf);
     for (int b = 0; b < nbuf; ++b) {
-      CHECK(cudaMalloc(&d_x[b], elems * sizeof(float)));
+      AICONF_GPU_CHECK(cudaMalloc(&d_x[b], elems * sizeof(float)));
       fill_normal<<<1024, 256>>>(d_x[b], elems, 1000 + b);
-      CHECK(cudaGetLastError());
+      AICONF_GPU_CHECK(cudaGetLastError());
     }
     std::vector<int32_t> lens(s.rows, static_cast<int32_t>(s.cols));
     std::mt19937_64 rng(7);
@@ -105,10 +107,10 @@ int main(int argc, char** argv) {
       for (auto& l : lens) l = std::uniform_int_distribution<int32_t>(1, static_cast<int32_t>(s.cols))(rng);
     }
     int32_t *d_lens = nullptr, *d_out = nullptr;
-    CHECK(cudaMalloc(&d_lens, s.rows * sizeof(int32_t)));
-    CHECK(cudaMalloc(&d_out, s.rows * k * sizeof(int32_t)));
-    CHECK(cudaMemcpy(d_lens, lens.data(), s.rows * sizeof(int32_t), cudaMemcpyHostToDevice));
-    CHECK(cudaDeviceSynchronize());
+    AICONF_GPU_CHECK(cudaMalloc(&d_lens, s.rows * sizeof(int32_t)));
+    AICONF_GPU_CHECK(cudaMalloc(&d_out, s.rows * k * sizeof(int32_t)));
+    AICONF_GPU_CHECK(cudaMemcpy(d_lens, lens.data(), s.rows * sizeof(int32_t), cudaMemcpyHostToDevice));
+    AICONF_GPU_CHECK(cudaDeviceSynchronize());
 
     double min_bytes = 0;  // logits of rows that need a select + lengths + indices written
     for (int64_t r = 0; r < s.rows; ++r) min_bytes += (lens[r] > k ? 4.0 * lens[r] : 0.0) + 4.0 + 4.0 * k;
@@ -120,20 +122,20 @@ int main(int argc, char** argv) {
     p.ld = s.cols;
     p.k = k;
     cudaEvent_t e0, e1;
-    CHECK(cudaEventCreate(&e0));
-    CHECK(cudaEventCreate(&e1));
+    AICONF_GPU_CHECK(cudaEventCreate(&e0));
+    AICONF_GPU_CHECK(cudaEventCreate(&e1));
     for (const auto& [name, t] : tunings) {
       // Spot check against the CPU on up to 8 rows of the first input set.
       p.logits = d_x[0];
       p.indices = d_out;
-      CHECK(cudaMemset(d_out, 0x7f, s.rows * k * sizeof(int32_t)));
-      CHECK(launch_topk(p, nullptr, 0, nullptr, t));
-      CHECK(cudaDeviceSynchronize());
+      AICONF_GPU_CHECK(cudaMemset(d_out, 0x7f, s.rows * k * sizeof(int32_t)));
+      AICONF_GPU_CHECK(launch_topk(p, nullptr, 0, nullptr, t));
+      AICONF_GPU_CHECK(cudaDeviceSynchronize());
       const int64_t nchk = std::min<int64_t>(8, s.rows);
       std::vector<float> hx(nchk * s.cols);
       std::vector<int32_t> ho(nchk * k);
-      CHECK(cudaMemcpy(hx.data(), d_x[0], hx.size() * sizeof(float), cudaMemcpyDeviceToHost));
-      CHECK(cudaMemcpy(ho.data(), d_out, ho.size() * sizeof(int32_t), cudaMemcpyDeviceToHost));
+      AICONF_GPU_CHECK(cudaMemcpy(hx.data(), d_x[0], hx.size() * sizeof(float), cudaMemcpyDeviceToHost));
+      AICONF_GPU_CHECK(cudaMemcpy(ho.data(), d_out, ho.size() * sizeof(int32_t), cudaMemcpyDeviceToHost));
       bool ok = true;
       for (int64_t r = 0; r < nchk; ++r) {
         const float* row = hx.data() + r * s.cols;
@@ -148,16 +150,16 @@ int main(int argc, char** argv) {
       const int reps = elems >= (64ll << 20) ? 40 : 200;
       for (int w = 0; w < 5; ++w) {
         p.logits = d_x[w % nbuf];
-        CHECK(launch_topk(p, nullptr, 0, nullptr, t));
+        AICONF_GPU_CHECK(launch_topk(p, nullptr, 0, nullptr, t));
       }
       std::vector<float> ms(reps);
       for (int i = 0; i < reps; ++i) {
         p.logits = d_x[i % nbuf];
-        CHECK(cudaEventRecord(e0));
-        CHECK(launch_topk(p, nullptr, 0, nullptr, t));
-        CHECK(cudaEventRecord(e1));
-        CHECK(cudaEventSynchronize(e1));
-        CHECK(cudaEventElapsedTime(&ms[i], e0, e1));
+        AICONF_GPU_CHECK(cudaEventRecord(e0));
+        AICONF_GPU_CHECK(launch_topk(p, nullptr, 0, nullptr, t));
+        AICONF_GPU_CHECK(cudaEventRecord(e1));
+        AICONF_GPU_CHECK(cudaEventSynchronize(e1));
+        AICONF_GPU_CHECK(cudaEventElapsedTime(&ms[i], e0, e1));
       }
       const double us = median(ms) * 1e3;
       const double gbs = min_bytes / (us * 1e-6) / 1e9;
@@ -176,16 +178,16 @@ int main(int argc, char** argv) {
       // Phase profile (debug clocks of thread 0 per row): mean cycles per phase over the rows
       // that took the select path.
       unsigned long long* d_clk = nullptr;
-      CHECK(cudaMalloc(&d_clk, s.rows * 5 * sizeof(unsigned long long)));
-      CHECK(cudaMemset(d_clk, 0, s.rows * 5 * sizeof(unsigned long long)));
+      AICONF_GPU_CHECK(cudaMalloc(&d_clk, s.rows * 5 * sizeof(unsigned long long)));
+      AICONF_GPU_CHECK(cudaMemset(d_clk, 0, s.rows * 5 * sizeof(unsigned long long)));
       TopkTuning tp = t;
       tp.phase_clocks = d_clk;
       p.logits = d_x[0];
-      CHECK(launch_topk(p, nullptr, 0, nullptr, tp));
-      CHECK(cudaDeviceSynchronize());
+      AICONF_GPU_CHECK(launch_topk(p, nullptr, 0, nullptr, tp));
+      AICONF_GPU_CHECK(cudaDeviceSynchronize());
       std::vector<unsigned long long> clk(s.rows * 5);
-      CHECK(cudaMemcpy(clk.data(), d_clk, clk.size() * sizeof(unsigned long long), cudaMemcpyDeviceToHost));
-      CHECK(cudaFree(d_clk));
+      AICONF_GPU_CHECK(cudaMemcpy(clk.data(), d_clk, clk.size() * sizeof(unsigned long long), cudaMemcpyDeviceToHost));
+      AICONF_GPU_CHECK(cudaFree(d_clk));
       double sum[4] = {0, 0, 0, 0};
       int n = 0;
       for (int64_t r = 0; r < s.rows; ++r) {
@@ -201,11 +203,11 @@ int main(int argc, char** argv) {
                     n ? sum[2] / n : 0.0, n ? sum[3] / n : 0.0);
       phase_lines.push_back(line);
     }
-    CHECK(cudaEventDestroy(e0));
-    CHECK(cudaEventDestroy(e1));
-    for (float* b : d_x) CHECK(cudaFree(b));
-    CHECK(cudaFree(d_lens));
-    CHECK(cudaFree(d_out));
+    AICONF_GPU_CHECK(cudaEventDestroy(e0));
+    AICONF_GPU_CHECK(cudaEventDestroy(e1));
+    for (float* b : d_x) AICONF_GPU_CHECK(cudaFree(b));
+    AICONF_GPU_CHECK(cudaFree(d_lens));
+    AICONF_GPU_CHECK(cudaFree(d_out));
   }
   std::printf("\nPhase profile: mean SM cycles per selecting row (thread 0 clock64)\n\n");
   std::printf("| shape | tuning | rows | histogram | threshold | select pass | refine |\n");

@@ -14,7 +14,9 @@
 
 #include "aiconf/dsa/topk.h"
 #include "aiconf/dsa/topk_reference.h"
-#include "cuda_check.h"
+#include <aiconf_plugins/gpu_program.h>
+
+using aiconf::plugins::GpuBuffer;
 
 using namespace aiconf::dsa;
 
@@ -88,11 +90,11 @@ bool run_case(const Case& c, uint64_t seed) {
   int32_t* d_out = nullptr;
   const int64_t out_elems = c.rows * c.k;
   const int64_t guard = 4096;
-  CHECK(cudaMalloc(&d_x, x.size() * sizeof(float)));
-  CHECK(cudaMalloc(&d_lens, c.rows * sizeof(int32_t)));
-  CHECK(cudaMalloc(&d_out, (out_elems + guard) * sizeof(int32_t)));
-  CHECK(cudaMemcpy(d_x, x.data(), x.size() * sizeof(float), cudaMemcpyHostToDevice));
-  CHECK(cudaMemcpy(d_lens, lens.data(), c.rows * sizeof(int32_t), cudaMemcpyHostToDevice));
+  AICONF_GPU_CHECK(cudaMalloc(&d_x, x.size() * sizeof(float)));
+  AICONF_GPU_CHECK(cudaMalloc(&d_lens, c.rows * sizeof(int32_t)));
+  AICONF_GPU_CHECK(cudaMalloc(&d_out, (out_elems + guard) * sizeof(int32_t)));
+  AICONF_GPU_CHECK(cudaMemcpy(d_x, x.data(), x.size() * sizeof(float), cudaMemcpyHostToDevice));
+  AICONF_GPU_CHECK(cudaMemcpy(d_lens, lens.data(), c.rows * sizeof(int32_t), cudaMemcpyHostToDevice));
 
   TopkProblem p;
   p.logits = d_x + c.base_offset;
@@ -111,10 +113,10 @@ bool run_case(const Case& c, uint64_t seed) {
   std::vector<int32_t> out(out_elems + guard);
   bool ok = true;
   for (const TopkTuning& t : tunings) {
-    CHECK(cudaMemset(d_out, 0x7f, (out_elems + guard) * sizeof(int32_t)));  // poison
-    CHECK(launch_topk(p, nullptr, topk_workspace_bytes(p), nullptr, t));
-    CHECK(cudaDeviceSynchronize());
-    CHECK(cudaMemcpy(out.data(), d_out, out.size() * sizeof(int32_t), cudaMemcpyDeviceToHost));
+    AICONF_GPU_CHECK(cudaMemset(d_out, 0x7f, (out_elems + guard) * sizeof(int32_t)));  // poison
+    AICONF_GPU_CHECK(launch_topk(p, nullptr, topk_workspace_bytes(p), nullptr, t));
+    AICONF_GPU_CHECK(cudaDeviceSynchronize());
+    AICONF_GPU_CHECK(cudaMemcpy(out.data(), d_out, out.size() * sizeof(int32_t), cudaMemcpyDeviceToHost));
     int bad = 0;
     for (int64_t r = 0; r < c.rows && bad < 3; ++r) {
       const int64_t len = topk_row_length(lens_host, r, c.cols, causal, c.causal_offset);
@@ -140,16 +142,16 @@ bool run_case(const Case& c, uint64_t seed) {
               (long long)c.rows, (long long)c.cols, (long long)c.ld, c.k,
               c.lens == Lens::kFull ? "full" : (c.lens == Lens::kMixed ? "mixed" : "causal"),
               c.base_offset);
-  CHECK(cudaFree(d_x));
-  CHECK(cudaFree(d_lens));
-  CHECK(cudaFree(d_out));
+  AICONF_GPU_CHECK(cudaFree(d_x));
+  AICONF_GPU_CHECK(cudaFree(d_lens));
+  AICONF_GPU_CHECK(cudaFree(d_out));
   return ok;
 }
 
 }  // namespace
 
 int main() {
-  exit_if_no_cuda_device();
+  aiconf::plugins::exit_if_no_gpu();
   std::vector<Case> cases;
   for (int k : {2048, 512, 1}) {
     cases.push_back({1, 131072, 131072, k, Lens::kFull});
