@@ -186,24 +186,6 @@ __device__ __forceinline__ void st_shared_v4(uint32_t addr, const uint4& v) {
                : "memory");
 }
 
-/// FP8: how many tiles ahead a row is prefetched into L2. The register loads run only one phase
-/// ahead of their use (there is no shared memory left to stage rows in), so without the prefetch an
-/// HBM round trip can show between a piece's load and its dequantization.
-#ifndef AICONF_SMLA_FP8_PREFETCH_TILES  // overridable for the distance sweep (tools/variants.sh)
-#define AICONF_SMLA_FP8_PREFETCH_TILES 3
-#endif
-constexpr int kFp8PrefetchTiles = AICONF_SMLA_FP8_PREFETCH_TILES;
-static_assert(kFp8PrefetchTiles >= 2, "tile t+1 is loaded right away; the prologue prefetches tile t+2");
-
-/// Starts pulling FP8 cache row `cache_row` (656 bytes, 16-byte aligned) into L2; no-op for -1.
-__device__ __forceinline__ void prefetch_fp8_row_l2(const SparseMlaParams& p, int64_t cache_row) {
-#ifndef AICONF_SMLA_NO_L2_PREFETCH  // timing experiment: the FP8 path without the prefetch
-  if (cache_row < 0) return;
-  const uint8_t* src = static_cast<const uint8_t*>(p.kv_cache) + cache_row * kFp8RowBytes;
-  asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;\n" ::"l"(src), "n"(kFp8RowBytes) : "memory");
-#endif
-}
-
 /// Dequantizes a loaded piece into its row of the swizzled bf16 tile at `tile` (shared address).
 __device__ __forceinline__ void store_fp8_piece(const Fp8Raw& x, const Fp8Piece& pc, uint32_t tile) {
 #pragma unroll
@@ -274,15 +256,6 @@ __global__ void __launch_bounds__(kThreads, 1)
   }
   cp_async_commit();
   int next_idx = load_index(p, w, w.tile_begin + (kFp8 ? 2 : 1), my_row);
-  // FP8: index of the tile kFp8PrefetchTiles ahead of the current one, for the L2 prefetch (one
-  // thread per row issues it).
-  int prefetch_idx = -1;
-  if constexpr (kFp8) {
-    if (writes_valid) {
-      prefetch_fp8_row_l2(p, kv_row_of(p, w.seq, next_idx));  // the first tile loaded a phase ahead only
-      prefetch_idx = load_index(p, w, w.tile_begin + kFp8PrefetchTiles, my_row);
-    }
-  }
 
   for (int t = w.tile_begin, it = 0; t < w.tile_end; ++t, ++it) {
     const int stage = it & 1;
@@ -316,14 +289,9 @@ __global__ void __launch_bounds__(kThreads, 1)
     }
     wgmma_commit();
     }
-    // FP8, while QK runs: prefetch a later tile's rows into L2, dequantize piece 0 of the next
-    // tile, then load its piece 1.
+    // FP8, while QK runs: dequantize piece 0 of the next tile, then load its piece 1.
     Fp8Raw raw1;
     if constexpr (kFp8) {
-      if (writes_valid && t + kFp8PrefetchTiles < w.tile_end) {
-        prefetch_fp8_row_l2(p, kv_row_of(p, w.seq, prefetch_idx));
-        prefetch_idx = load_index(p, w, t + kFp8PrefetchTiles + 1, my_row);
-      }
       if (has_next) {
         store_fp8_piece(raw0, pieces[0], other_tile);
         if (writes_valid) s_valid[64 * (stage ^ 1) + my_row] = row_next >= 0 ? 1 : 0;
