@@ -1,69 +1,100 @@
 #!/usr/bin/env python3
 """Merge a partial re-collection into a perf database: rows of <from> replace the rows of <into> that
-have the same key columns (every column but the measurement ones), new keys are appended, and the
-re-collection's runs are appended to <into>'s collection_meta.json (gpu_seconds accumulate, as the
-collector does on --resume). Tables are written to a temp file and renamed: nothing half-written.
+have the same identity (op_name and the key columns between kernel_source and latency, as the
+collector identifies a row), new identities are appended, and the re-collection's runs are appended
+to <into>'s collection_meta.json (gpu_seconds accumulate, as the collector does on --resume).
+
+Everything is checked and merged in memory first (headers, GPUs, duplicate keys); only then are the
+files written, each to a temp file renamed into place, so a refused merge changes nothing. Runs
+already recorded in <into> (same date and command line) are not added twice.
 
 usage: tools/perfdb/replace_rows.py <from-root> [<into-root>=perfdb] [--note TEXT]
   e.g. after tools/gpu/recollect_fp8_sparse_mla.sh: replace_rows.py /tmp/out/perfdb --note "fp8 rows: v5 kernel"
 """
 import argparse
 import csv
+import io
 import json
 import os
 import sys
 from pathlib import Path
 
-MEASURED = {"latency", "timing", "samples", "spread", "throttled"}
+MEASURED = ("latency", "timing", "samples", "spread", "throttled")
+
+
+def fail(msg):
+    sys.exit(f"replace_rows: {msg}")
 
 
 def read_table(path):
     with open(path, newline="") as f:
         reader = csv.reader(f)
-        header = next(reader)
+        header = next(reader, None)
+        if header is None:
+            fail(f"{path}: empty file (expected a header row)")
         rows = [r for r in reader if r]
     for i, r in enumerate(rows):
         if len(r) != len(header):
-            sys.exit(f"{path}: row {i + 2} has {len(r)} fields, the header has {len(header)}")
+            fail(f"{path}: row {i + 2} has {len(r)} fields, the header has {len(header)}")
     return header, rows
 
 
-def write_atomic(path, text):
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+def identity(header, path):
+    """Indices of op_name and the key columns (after kernel_source, before latency)."""
+    try:
+        op, ks, lat = header.index("op_name"), header.index("kernel_source"), header.index("latency")
+    except ValueError as e:
+        fail(f"{path}: header lacks {e.args[0].split()[0]} (expected op_name, kernel_source, latency)")
+    return [op] + list(range(ks + 1, lat))
+
+
+def keyed(rows, cols, path):
+    out = {}
+    for i, r in enumerate(rows):
+        k = tuple(r[c] for c in cols)
+        if k in out:
+            fail(f"{path}: row {i + 2} repeats the key of an earlier row: {k}")
+        out[k] = r
+    return out
 
 
 def merge_table(src, dst):
+    """Returns (text of the merged table, replaced, appended, rows)."""
     h_new, new = read_table(src)
     h_old, old = read_table(dst)
     if h_new != h_old:
-        sys.exit(f"{src}: header differs from {dst}:\n  {h_new}\n  {h_old}")
-    key_cols = [i for i, c in enumerate(h_old) if c not in MEASURED]
-    key = lambda r: tuple(r[i] for i in key_cols)
-    fresh = {key(r): r for r in new}
-    replaced = 0
-    out = []
+        fail(f"{src}: header differs from {dst}:\n  {h_new}\n  {h_old}")
+    cols = identity(h_old, dst)
+    fresh = keyed(new, cols, src)
+    keyed(old, cols, dst)  # refuses duplicate keys in the table being merged into
+    out, replaced = [], 0
     for r in old:
-        k = key(r)
+        k = tuple(r[c] for c in cols)
         if k in fresh:
             out.append(fresh.pop(k))
             replaced += 1
         else:
             out.append(r)
-    appended = [r for r in new if key(r) in fresh]
+    appended = [r for r in new if tuple(r[c] for c in cols) in fresh]
     out += appended
-    lines = [",".join(h_old)] + [",".join(r) for r in out]
-    write_atomic(dst, "\n".join(lines) + "\n")
-    return replaced, len(appended), len(out)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")  # quotes a field only when it needs it, as the collector
+    writer.writerow(h_old)
+    writer.writerows(out)
+    return buf.getvalue(), replaced, len(appended), len(out)
 
 
-def merge_meta(src_meta, dst_meta, tables, note):
+def merged_meta(src_meta, dst_meta, counts, note):
     new = json.loads(src_meta.read_text())
     meta = json.loads(dst_meta.read_text())
-    for name, (replaced, appended, rows) in tables.items():
-        t_new = new["tables"][name]
-        t = meta["tables"].setdefault(name, {"collector": t_new["collector"]})
+    gpu_new, gpu_old = new.get("gpu", {}).get("name"), meta.get("gpu", {}).get("name")
+    if gpu_new != gpu_old:
+        fail(f"{src_meta} was measured on {gpu_new!r}, {dst_meta} on {gpu_old!r}")
+    for name, (replaced, appended, rows) in counts.items():
+        t_new = new.get("tables", {}).get(name)
+        if t_new is None:
+            fail(f"{src_meta}: no entry for table {name}")
+        t = meta.setdefault("tables", {}).setdefault(name, {"collector": t_new["collector"]})
         t["gpu_seconds"] = t.get("gpu_seconds", 0.0) + t_new["gpu_seconds"]
         t["gpu_minutes"] = t["gpu_seconds"] / 60.0
         t["rows"] = rows
@@ -73,8 +104,16 @@ def merge_meta(src_meta, dst_meta, tables, note):
             t["note"] = f"{t['note']}; {added}" if t.get("note") else added
     for k in ("date", "git_commit", "command_line"):  # the latest run, as the collector records it
         meta[k] = new[k]
-    meta.setdefault("runs", []).extend(new.get("runs", []))
-    write_atomic(dst_meta, json.dumps(meta, indent=2) + "\n")
+    runs = meta.setdefault("runs", [])
+    seen = {(r.get("date"), r.get("command_line")) for r in runs}
+    runs += [r for r in new.get("runs", []) if (r.get("date"), r.get("command_line")) not in seen]
+    return json.dumps(meta, indent=2) + "\n"
+
+
+def write_atomic(path, text):
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def main():
@@ -85,20 +124,26 @@ def main():
     a = ap.parse_args()
     metas = sorted(a.src.glob("*/*/*/collection_meta.json"))
     if not metas:
-        sys.exit(f"{a.src}: no <system>/<framework>/<version>/collection_meta.json")
+        fail(f"{a.src}: no <system>/<framework>/<version>/collection_meta.json")
+    writes, report = [], []  # (path, text), all computed before anything is written
     for src_meta in metas:
         rel = src_meta.parent.relative_to(a.src)
         dst_dir = a.dst / rel
         if not (dst_dir / "collection_meta.json").exists():
-            sys.exit(f"{dst_dir}: no collection_meta.json to merge into")
-        done = {}
+            fail(f"{dst_dir}: no collection_meta.json to merge into")
+        counts = {}
         for src in sorted(src_meta.parent.glob("*_perf.txt")):
             dst = dst_dir / src.name
             if not dst.exists():
-                sys.exit(f"{dst}: missing (this tool replaces rows of existing tables)")
-            done[src.stem] = merge_table(src, dst)
-            print(f"{rel}/{src.name}: {done[src.stem][0]} replaced, {done[src.stem][1]} added, {done[src.stem][2]} rows")
-        merge_meta(src_meta, dst_dir / "collection_meta.json", done, a.note)
+                fail(f"{dst}: missing (this tool replaces rows of existing tables)")
+            text, replaced, appended, rows = merge_table(src, dst)
+            counts[src.stem] = (replaced, appended, rows)
+            writes.append((dst, text))
+            report.append(f"{rel}/{src.name}: {replaced} replaced, {appended} added, {rows} rows")
+        writes.append((dst_dir / "collection_meta.json", merged_meta(src_meta, dst_dir / "collection_meta.json", counts, a.note)))
+    for path, text in writes:
+        write_atomic(path, text)
+    print("\n".join(report))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the fast kernel in several compile-time variants and, for each, runs the GPU test (cases
 # whose name contains $SMLA_TEST_FILTER; all when unset) and the quick benchmark (SMLA_QUICK=1).
-# Usage: tools/variants.sh OUTDIR label=FLAGS...   e.g. base= nopair=-DAICONF_SMLA_NO_PAIR
+# Usage: tools/variants.sh OUTDIR label=FLAGS...   e.g. base= nomma=-DAICONF_SMLA_DEBUG_NO_MMA
 # Prints each variant's test verdict and quick-benchmark rows; logs go to OUTDIR.
 set -u
 cd "$(dirname "$0")/.."
