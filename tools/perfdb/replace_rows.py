@@ -5,8 +5,9 @@ collector identifies a row), new identities are appended, and the re-collection'
 to <into>'s collection_meta.json (gpu_seconds accumulate, as the collector does on --resume).
 
 Everything is checked and merged in memory first (headers, GPUs, duplicate keys); only then are the
-files written, each to a temp file renamed into place, so a refused merge changes nothing. Runs
-already recorded in <into> (same date and command line) are not added twice.
+files written, each to a temp file renamed into place, so a refused merge changes nothing. Merging
+the same re-collection twice changes nothing the second time (its runs, by date and command line,
+are already recorded).
 
 usage: tools/perfdb/replace_rows.py <from-root> [<into-root>=perfdb] [--note TEXT]
   e.g. after tools/gpu/recollect_fp8_sparse_mla.sh: replace_rows.py /tmp/out/perfdb --note "fp8 rows: v5 kernel"
@@ -90,6 +91,11 @@ def merged_meta(src_meta, dst_meta, counts, note):
     gpu_new, gpu_old = new.get("gpu", {}).get("name"), meta.get("gpu", {}).get("name")
     if gpu_new != gpu_old:
         fail(f"{src_meta} was measured on {gpu_new!r}, {dst_meta} on {gpu_old!r}")
+    runs = meta.setdefault("runs", [])
+    seen = {(r.get("date"), r.get("command_line")) for r in runs}
+    new_runs = [r for r in new.get("runs", []) if (r.get("date"), r.get("command_line")) not in seen]
+    if new.get("runs") and not new_runs:  # merged before: the tables come out the same, the meta stays
+        return json.dumps(meta, indent=2) + "\n"
     for name, (replaced, appended, rows) in counts.items():
         t_new = new.get("tables", {}).get(name)
         if t_new is None:
@@ -103,10 +109,9 @@ def merged_meta(src_meta, dst_meta, counts, note):
             added = f"{note}: {replaced} rows replaced, {appended} added ({t_new['gpu_seconds']:.1f} GPU-s)"
             t["note"] = f"{t['note']}; {added}" if t.get("note") else added
     for k in ("date", "git_commit", "command_line"):  # the latest run, as the collector records it
-        meta[k] = new[k]
-    runs = meta.setdefault("runs", [])
-    seen = {(r.get("date"), r.get("command_line")) for r in runs}
-    runs += [r for r in new.get("runs", []) if (r.get("date"), r.get("command_line")) not in seen]
+        if k in new:
+            meta[k] = new[k]
+    runs += new_runs
     return json.dumps(meta, indent=2) + "\n"
 
 
