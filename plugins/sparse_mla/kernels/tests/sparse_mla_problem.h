@@ -22,6 +22,7 @@ struct Case {
   int num_splits;      ///< 0 = auto
   int sample_stride;   ///< reference on every n-th token (+ the last ones); 1 = all
   bool dense = false;  ///< dense mode (generation): slot j = key j, topk = kv_len, causal lengths
+  float kv_magnitude = 1.f;  ///< scales every cache value (small rows: FP8 scales below fp16's normal range)
 };
 
 struct HostProblem {
@@ -66,7 +67,7 @@ inline HostProblem make_problem(const Case& c, uint64_t seed) {
   for (int64_t r = 0; r < hp.cache_rows; ++r) {
     // A per-128-group magnitude so that the FP8 scales differ inside a row.
     const float mag[5] = {2.f * (1.5f + uni(rng)), 0.5f + std::abs(uni(rng)), 3.f, 1.f + uni(rng), 1.f};
-    for (int i = 0; i < 576; ++i) row[i] = float_to_bf16(uni(rng) * mag[i / 128]);
+    for (int i = 0; i < 576; ++i) row[i] = float_to_bf16(uni(rng) * mag[i / 128] * c.kv_magnitude);
     if (c.fmt == KvCacheFormat::kBf16) {
       std::copy(row.begin(), row.end(), reinterpret_cast<uint16_t*>(hp.cache.data()) + r * 576);
       for (int i = 0; i < 576; ++i) hp.kv_f[r * 576 + i] = bf16_to_float(row[i]);
