@@ -131,7 +131,10 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   };
 
-  // ---- generation
+  // ---- generation. SMLA_PAGED=1: through a block table of 64-token pages in shuffled order (the
+  // collectors' layout), else each sequence's rows contiguous.
+  const bool paged = std::getenv("SMLA_PAGED") != nullptr;
+  GpuBuffer table(size_t(128) * (32768 / 64) * 4);
   for (KvCacheFormat fmt : {KvCacheFormat::kBf16, KvCacheFormat::kFp8E4m3Scaled}) {
     fill_random<<<4096, 256>>>(cache.as<uint8_t>(), max_cache, fmt, 7);
     AICONF_GPU_CHECK(cudaGetLastError());
@@ -156,9 +159,18 @@ int main(int argc, char** argv) {
             p.indices = idx.as<int32_t>();
             p.out = out.as<__nv_bfloat16>();
             p.lse = lse.as<float>();
+            if (paged) {
+              std::vector<int32_t> pages(size_t(b) * (L / 64));
+              for (size_t i = 0; i < pages.size(); ++i) pages[i] = static_cast<int32_t>(i);
+              std::shuffle(pages.begin(), pages.end(), std::mt19937(L + b));
+              AICONF_GPU_CHECK(cudaMemcpy(table.ptr, pages.data(), pages.size() * 4, cudaMemcpyHostToDevice));
+              p.block_table = table.as<int32_t>();
+              p.block_table_stride = L / 64;
+              p.page_size = 64;
+            }
             fill_indices<<<1024, 256>>>(idx.as<int32_t>(), int64_t(p.num_tokens) * topk, topk, L, 11 + b + L);
             AICONF_GPU_CHECK(cudaGetLastError());
-            Row r{"gen", fmt == KvCacheFormat::kBf16 ? "bf16" : "fp8", b, s_q, h, L, 0, 0, 0, 0, 0, 0,
+            Row r{"gen", std::string(fmt == KvCacheFormat::kBf16 ? "bf16" : "fp8") + (paged ? " paged" : ""), b, s_q, h, L, 0, 0, 0, 0, 0, 0,
                   sparse_mla_num_splits(p)};
             r.us = time_it(p);
             const double nt = p.num_tokens;

@@ -401,7 +401,9 @@ __global__ void __launch_bounds__(kThreads, 1)
         store_fp8_piece(raw0, pieces[0], other_tile);
         if (writes_valid) s_valid[64 * (stage ^ 1) + my_row] = row_next >= 0 ? 1 : 0;
         load_fp8_piece(p, row_next, pieces[1], raw1);
+#ifndef AICONF_SMLA_FP8_ROW_LATE
         row_after = kv_row_of(p, w.seq, next_idx);  // -1 past the split's last tile
+#endif
       }
     }
     wgmma_wait_all();
@@ -489,6 +491,9 @@ __global__ void __launch_bounds__(kThreads, 1)
     // FP8, while PV runs: load piece 0 of the tile after next, then dequantize piece 1 of the next.
     if constexpr (kFp8) {
       if (has_next) {
+#ifdef AICONF_SMLA_FP8_ROW_LATE  // timing experiment: v5's place
+        row_after = kv_row_of(p, w.seq, next_idx);
+#endif
         next_idx = load_index(p, w, t + 3, my_row);
         if (t + 2 < w.tile_end) load_fp8_piece(p, row_after, pieces[0], raw0);
         store_fp8_piece(raw1, pieces[1], other_tile);
