@@ -6,7 +6,6 @@
 #include <cstdint>
 
 #include <cuda_bf16.h>
-#include <cuda_fp16.h>
 #include <cuda_fp8.h>
 
 #include <aiconf_plugins/hopper_primitives.cuh>

@@ -13,12 +13,6 @@
 // tile j's asynchronous wgmma: half of each row during QK, the other half during PV. The
 // conversions (about as long as the MMA per tile, see NOTES.md) thus overlap the math instead of
 // following it, and both formats use the same double-buffered shared memory.
-// The FP8 path computes in fp16, not bf16 (v6): e4m3 -> fp16 is one exact conversion per pair and
-// the scale one HMUL2 per pair, where e4m3 -> bf16 needs e4m3 -> f16 -> 2 x f32 -> scale -> bf16
-// (3 conversion-unit instructions per pair instead of 1: the conversions were the FP8 bound).
-// fp16 has 3 more mantissa bits than bf16; its range is what it costs: q is clamped to +-65504 on
-// load (the dequantized keys never exceed their row block's amax), and a block whose scale
-// (amax / 448) is below 2^-14 keeps an absolute error <= 448 * 2^-25 per value (NOTES.md).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -187,115 +181,22 @@ __device__ __forceinline__ void dequant16(const uint4& raw, float scale, uint4& 
   hi = make_uint4(out[4], out[5], out[6], out[7]);
 }
 
-/// 16 e4m3 values times `scale` -> 16 fp16 values: per pair one exact e4m3x2 -> f16x2 conversion
-/// and one HMUL2 (the product rounded once, to fp16).
-__device__ __forceinline__ void dequant16_f16(const uint4& raw, __half2 scale, uint4& lo, uint4& hi) {
-  const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
-  uint32_t out[8];
-#pragma unroll
-  for (int k = 0; k < 4; ++k) {
-#pragma unroll
-    for (int half_word = 0; half_word < 2; ++half_word) {
-      const __half2_raw r = __nv_cvt_fp8x2_to_halfraw2(
-          static_cast<__nv_fp8x2_storage_t>(words[k] >> (16 * half_word)), __NV_E4M3);
-      const __half2 v = __hmul2(*reinterpret_cast<const __half2*>(&r), scale);
-      out[2 * k + half_word] = *reinterpret_cast<const uint32_t*>(&v);
-    }
-  }
-  lo = make_uint4(out[0], out[1], out[2], out[3]);
-  hi = make_uint4(out[4], out[5], out[6], out[7]);
-}
-
-/// Two bf16 values -> two fp16 values, clamped to the fp16 range (+-65504) instead of overflowing.
-__device__ __forceinline__ uint32_t bf16x2_to_f16x2_clamped(uint32_t v) {
-  const float2 f = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&v));
-  const __half2 h = __floats2half2_rn(fminf(fmaxf(f.x, -65504.f), 65504.f), fminf(fmaxf(f.y, -65504.f), 65504.f));
-  return *reinterpret_cast<const uint32_t*>(&h);
-}
-
-__device__ __forceinline__ uint4 bf16x8_to_f16x8_clamped(const uint4& v) {
-  return make_uint4(bf16x2_to_f16x2_clamped(v.x), bf16x2_to_f16x2_clamped(v.y), bf16x2_to_f16x2_clamped(v.z),
-                    bf16x2_to_f16x2_clamped(v.w));
-}
-
-#ifndef AICONF_SMLA_FP8_BF16_MATH
-constexpr bool kFp8MathF16 = true;
-#else  // timing experiment: the v5 FP8 path (bf16 dequantization and math)
-constexpr bool kFp8MathF16 = false;
-#endif
-
 __device__ __forceinline__ void st_shared_v4(uint32_t addr, const uint4& v) {
   asm volatile("st.shared.v4.u32 [%0], {%1, %2, %3, %4};\n" ::"r"(addr), "r"(v.x), "r"(v.y), "r"(v.z), "r"(v.w)
                : "memory");
 }
 
-/// Dequantizes a loaded piece into its row of the swizzled 16-bit tile at `tile` (shared address):
-/// fp16 values (bf16 with AICONF_SMLA_FP8_BF16_MATH).
+/// Dequantizes a loaded piece into its row of the swizzled bf16 tile at `tile` (shared address).
 __device__ __forceinline__ void store_fp8_piece(const Fp8Raw& x, const Fp8Piece& pc, uint32_t tile) {
 #pragma unroll
   for (int s = 0; s < 4; ++s) {
-    const int c = pc.first + 4 * s;  // latent values [16c, 16c + 16) = 16-bit chunks 2c, 2c + 1
+    const int c = pc.first + 4 * s;  // latent values [16c, 16c + 16) = bf16 chunks 2c, 2c + 1
     uint4 lo, hi;
-    if constexpr (kFp8MathF16)
-      dequant16_f16(x.latent[s], __float2half2_rn(scale_of_chunk(x.scales, c)), lo, hi);
-    else
-      dequant16(x.latent[s], scale_of_chunk(x.scales, c), lo, hi);
+    dequant16(x.latent[s], scale_of_chunk(x.scales, c), lo, hi);
     st_shared_v4(tile + swz_offset(pc.row, 2 * c), lo);
     st_shared_v4(tile + swz_offset(pc.row, 2 * c + 1), hi);
   }
-  // The rope values are stored as bf16 in the cache.
-  st_shared_v4(tile + swz_offset(pc.row, 64 + pc.rope), kFp8MathF16 ? bf16x8_to_f16x8_clamped(x.rope) : x.rope);
-}
-
-/// Loads the query tile as fp16 (the FP8 path's math type): 64 head rows x 72 chunks of 8 values,
-/// converted in registers and stored swizzled; absent heads zeroed. Synchronous, once per CTA.
-__device__ __forceinline__ void load_q_f16(const SparseMlaParams& p, const Work& w, uint32_t q_s, int tid) {
-  const int r = tid >> 2, sub = tid & 3;
-  const int head = w.head0 + r;
-  const bool ok = head < p.num_heads;
-  const uint4* src = reinterpret_cast<const uint4*>(p.q) + (ok ? (static_cast<int64_t>(w.token) * p.num_heads + head) * (kDqk / 8) : 0);
-#pragma unroll 6
-  for (int s = 0; s < 18; ++s) {
-    const int c = s * 4 + sub;
-    st_shared_v4(q_s + swz_offset(r, c), ok ? bf16x8_to_f16x8_clamped(__ldg(src + c)) : make_uint4(0, 0, 0, 0));
-  }
-}
-
-/// The kernel's 16-bit math type: fp16 for the FP8 cache (see the top of this file), else bf16.
-template <bool kFp8>
-constexpr bool kMathF16 = kFp8 && kFp8MathF16;
-
-template <bool kF16>
-__device__ __forceinline__ void mma_qk(float (&s)[16], uint64_t desc_q, uint64_t desc_k, int accumulate) {
-  if constexpr (kF16)
-    wgmma_m64n32k16_f16_ss(s, desc_q, desc_k, accumulate);
-  else
-    wgmma_m64n32k16_bf16_ss(s, desc_q, desc_k, accumulate);
-}
-
-template <bool kF16>
-__device__ __forceinline__ void mma_pv(float (&o)[128], uint64_t desc_p, uint64_t desc_v) {
-  if constexpr (kF16)
-    wgmma_m64n256k16_f16_ss_tb(o, desc_p, desc_v, 1);
-  else
-    wgmma_m64n256k16_bf16_ss_tb(o, desc_p, desc_v, 1);
-}
-
-/// Two probabilities -> one packed 16-bit pair in the math type, and the rounded values back (the
-/// row sums add exactly the weights that multiply V).
-template <bool kF16>
-__device__ __forceinline__ uint32_t pack_p(float p0, float p1, float2& rounded) {
-  uint32_t bits;
-  if constexpr (kF16) {
-    const __half2 h = __floats2half2_rn(p0, p1);
-    rounded = __half22float2(h);
-    bits = *reinterpret_cast<const uint32_t*>(&h);
-  } else {
-    const __nv_bfloat162 b = __floats2bfloat162_rn(p0, p1);
-    rounded = __bfloat1622float2(b);
-    bits = *reinterpret_cast<const uint32_t*>(&b);
-  }
-  return bits;
+  st_shared_v4(tile + swz_offset(pc.row, 64 + pc.rope), x.rope);  // bf16 rope values
 }
 
 template <bool kFp8>
@@ -326,10 +227,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   float m_run[2] = {-INFINITY, -INFINITY};
   float l_run[2] = {0.f, 0.f};  // partial sums over this thread's columns
 
-  if constexpr (kMathF16<kFp8>)
-    load_q_f16(p, w, q_s, tid);
-  else
-    issue_q(p, w, q_s, tid);
+  issue_q(p, w, q_s, tid);
   // FP8: the first tile is dequantized up front; afterwards `raw0` holds piece 0 of the next tile
   // (loaded one phase ahead, so its latency hides behind the math) and `row_next` the cache row of
   // this thread's row of that tile.
@@ -386,24 +284,18 @@ __global__ void __launch_bounds__(kThreads, 1)
 #pragma unroll
     for (int kk = 0; kk < kDqk / 16; ++kk) {
       const uint32_t koff = (kk >> 2) * 8192 + (kk & 3) * 32;
-      mma_qk<kMathF16<kFp8>>(s, make_desc_sw128(q_s + koff, 16, 1024),
-                             make_desc_sw128(tile_s + koff + wg * 4096, 16, 1024), kk > 0);
+      wgmma_m64n32k16_bf16_ss(s, make_desc_sw128(q_s + koff, 16, 1024),
+                              make_desc_sw128(tile_s + koff + wg * 4096, 16, 1024), kk > 0);
     }
     wgmma_commit();
     }
-    // FP8, while QK runs: dequantize piece 0 of the next tile, then load its piece 1, and resolve
-    // the cache row of the tile after next (a dependent block-table load when paged) a phase before
-    // the PV phase loads from it.
+    // FP8, while QK runs: dequantize piece 0 of the next tile, then load its piece 1.
     Fp8Raw raw1;
-    int64_t row_after = -1;
     if constexpr (kFp8) {
       if (has_next) {
         store_fp8_piece(raw0, pieces[0], other_tile);
         if (writes_valid) s_valid[64 * (stage ^ 1) + my_row] = row_next >= 0 ? 1 : 0;
         load_fp8_piece(p, row_next, pieces[1], raw1);
-#ifndef AICONF_SMLA_FP8_ROW_LATE
-        row_after = kv_row_of(p, w.seq, next_idx);  // -1 past the split's last tile
-#endif
       }
     }
     wgmma_wait_all();
@@ -446,7 +338,7 @@ __global__ void __launch_bounds__(kThreads, 1)
       m_scaled[i] = m_use[i] * scale_log2;
     }
 
-    // ---- P = exp(scale (S - m)) in the math type into the swizzled P tile (64 rows x 64 keys, K-major)
+    // ---- P = exp(scale (S - m)) as bf16 into the swizzled P tile (64 rows x 64 keys, K-major)
     uint8_t* p_tile = smem + L::p;
 #pragma unroll
     for (int n8 = 0; n8 < 4; ++n8) {
@@ -454,12 +346,13 @@ __global__ void __launch_bounds__(kThreads, 1)
       for (int i = 0; i < 2; ++i) {
         const float p0 = fast_exp2(fmaf(s[n8 * 4 + i * 2 + 0], scale_log2, -m_scaled[i]));
         const float p1 = fast_exp2(fmaf(s[n8 * 4 + i * 2 + 1], scale_log2, -m_scaled[i]));
-        float2 pr;
-        const uint32_t pb = pack_p<kMathF16<kFp8>>(p0, p1, pr);
+        const __nv_bfloat162 pb = __floats2bfloat162_rn(p0, p1);
+        // Sum the rounded values: the same weights that multiply V.
+        const float2 pr = __bfloat1622float2(pb);
         l_run[i] += pr.x + pr.y;
         const int r = row0 + 8 * i;
         const int key = wg * 32 + n8 * 8 + colq;
-        *reinterpret_cast<uint32_t*>(p_tile + r * 128 + ((((key >> 3) ^ (r & 7))) << 4) + (key & 7) * 2) = pb;
+        *reinterpret_cast<__nv_bfloat162*>(p_tile + r * 128 + ((((key >> 3) ^ (r & 7))) << 4) + (key & 7) * 2) = pb;
       }
     }
     // Once the running maxima settle, alpha is exactly 1 for whole warps: skip the 128 multiplies.
@@ -483,17 +376,15 @@ __global__ void __launch_bounds__(kThreads, 1)
     wgmma_fence();
 #pragma unroll
     for (int kk = 0; kk < kBlockN / 16; ++kk) {
-      mma_pv<kMathF16<kFp8>>(o, make_desc_sw128(p_s + kk * 32, 16, 1024),
-                             make_desc_sw128(tile_s + wg * 4 * 8192 + kk * 2048, kMnLbo, kMnSbo));
+      wgmma_m64n256k16_bf16_ss_tb(o, make_desc_sw128(p_s + kk * 32, 16, 1024),
+                                  make_desc_sw128(tile_s + wg * 4 * 8192 + kk * 2048, kMnLbo, kMnSbo), 1);
     }
     wgmma_commit();
     }
     // FP8, while PV runs: load piece 0 of the tile after next, then dequantize piece 1 of the next.
     if constexpr (kFp8) {
       if (has_next) {
-#ifdef AICONF_SMLA_FP8_ROW_LATE  // timing experiment: v5's place
-        row_after = kv_row_of(p, w.seq, next_idx);
-#endif
+        const int64_t row_after = kv_row_of(p, w.seq, next_idx);  // -1 past the split's last tile
         next_idx = load_index(p, w, t + 3, my_row);
         if (t + 2 < w.tile_end) load_fp8_piece(p, row_after, pieces[0], raw0);
         store_fp8_piece(raw1, pieces[1], other_tile);
