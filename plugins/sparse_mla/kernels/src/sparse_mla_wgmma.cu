@@ -8,11 +8,12 @@
 // Splitting O by columns keeps the accumulator at 128 registers per thread; splitting S by keys
 // keeps both groups busy without computing anything twice.
 // The gather of tile j+1 (cp.async, 16 B per request, rows scattered) overlaps the math of tile j.
-// FP8 cache: the raw 656-byte rows of tile j+1 come through registers (16-byte loads, issued one
-// phase ahead) and are dequantized to bf16 into the other tile buffer while the tensor cores run
-// tile j's asynchronous wgmma: half of each row during QK, the other half during PV. The
-// conversions (about as long as the MMA per tile, see NOTES.md) thus overlap the math instead of
-// following it, and both formats use the same double-buffered shared memory.
+// FP8 cache (v7): a third, producer warpgroup loads the raw 656-byte rows (16-byte loads into
+// registers, two pieces in flight per thread) and dequantizes them to bf16 into the tile buffer the
+// consumers are not reading; "tile full" / "tile empty" named barriers hand the two buffers back and
+// forth. The producer gives registers to the consumers (setmaxnreg), and the consumers run exactly
+// the bf16 path's math with none of the loads or conversions in their instruction stream. Both
+// formats use the same double-buffered shared memory.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -27,7 +28,12 @@ namespace {
 
 constexpr int kBlockM = 64;   // heads per CTA
 constexpr int kBlockN = 64;   // keys per tile
-constexpr int kThreads = 256;
+constexpr int kThreads = 256;           // the two consumer warpgroups
+constexpr int kFp8Threads = 384;        // + the FP8 producer warpgroup
+constexpr int kConsumerRegs = 216;      // setmaxnreg split of the 384 x 168 registers of an FP8 CTA:
+constexpr int kProducerRegs = 72;       //   256 x 216 + 128 x 72 = 384 x 168
+constexpr int kBarFull = 3;             // named barriers 3/4: tile buffer 0/1 written (producer arrives)
+constexpr int kBarEmpty = 5;            // named barriers 5/6: tile buffer 0/1 read (consumers arrive)
 constexpr int kQBytes = kBlockM * kDqk * 2;     // 73728: 9 swizzled blocks of 64 x 64 bf16
 constexpr int kTileBytes = kBlockN * kDqk * 2;  // 73728
 constexpr int kPBytes = kBlockM * kBlockN * 2;  // 8192
@@ -122,47 +128,32 @@ __device__ __forceinline__ void issue_tile_bf16(const SparseMlaParams& p, const 
   if (sub == 0) valid[r] = ok ? 1 : 0;
 }
 
-/// The piece of an FP8 key tile one thread loads and dequantizes: row `row` (tid / 4), latent
-/// chunks first + 4 s (s = 0..3, 16 e4m3 values each) and rope chunk `rope` (8 bf16 values). A
-/// thread covers its quarter of a row with two pieces, h = 0 and 1, so a warp's 16-byte loads read
-/// 64 contiguous bytes from each of 8 rows.
+/// A piece of an FP8 key row, held in registers between its load and its dequantization. The
+/// producer thread (row r, sub) of a tile covers its half of row r in four pieces h = 0..3: latent
+/// chunks 8h + sub + 2s (s = 0..3; 16 e4m3 values each, all in scale group h) and rope chunk
+/// 2h + sub (8 bf16 values), so a warp's 16-byte loads read 32 contiguous bytes from each of 16 rows.
 struct Fp8Piece {
-  int row, first, rope;
-};
-
-__device__ __forceinline__ Fp8Piece fp8_piece(int tid, int h) {
-  const int sub = tid & 3;
-  return {tid >> 2, 16 * h + sub, 4 * h + sub};
-}
-
-/// A loaded piece, held in registers between the load and the dequantization.
-struct Fp8Raw {
   uint4 latent[4];
   uint4 rope;
-  float4 scales;  // one per 128 latent values: chunk c uses scales[c / 8]
+  float scale;
 };
 
-/// Loads piece `pc` of cache row `cache_row` (zeros when cache_row < 0: a skipped slot).
+/// Loads piece `h` of half `sub` of cache row `cache_row` (zeros when cache_row < 0: a skipped slot).
 /// Read-only 16-byte loads: the rows are scattered, so there is nothing for L1 to reuse.
-__device__ __forceinline__ void load_fp8_piece(const SparseMlaParams& p, int64_t cache_row, const Fp8Piece& pc,
-                                               Fp8Raw& x) {
+__device__ __forceinline__ void load_fp8_piece(const SparseMlaParams& p, int64_t cache_row, int sub, int h,
+                                               Fp8Piece& x) {
   if (cache_row < 0) {
 #pragma unroll
     for (int s = 0; s < 4; ++s) x.latent[s] = make_uint4(0, 0, 0, 0);
     x.rope = make_uint4(0, 0, 0, 0);
-    x.scales = make_float4(0.f, 0.f, 0.f, 0.f);
+    x.scale = 0.f;
     return;
   }
   const uint8_t* src = static_cast<const uint8_t*>(p.kv_cache) + cache_row * kFp8RowBytes;
 #pragma unroll
-  for (int s = 0; s < 4; ++s) x.latent[s] = __ldg(reinterpret_cast<const uint4*>(src + (pc.first + 4 * s) * 16));
-  x.scales = __ldg(reinterpret_cast<const float4*>(src + kFp8LatentBytes));
-  x.rope = __ldg(reinterpret_cast<const uint4*>(src + kFp8LatentBytes + kFp8ScaleBytes + pc.rope * 16));
-}
-
-__device__ __forceinline__ float scale_of_chunk(const float4& sc, int c) {
-  const int g = c >> 3;
-  return g == 0 ? sc.x : g == 1 ? sc.y : g == 2 ? sc.z : sc.w;
+  for (int s = 0; s < 4; ++s) x.latent[s] = __ldg(reinterpret_cast<const uint4*>(src + (8 * h + sub + 2 * s) * 16));
+  x.scale = __ldg(reinterpret_cast<const float*>(src + kFp8LatentBytes) + h);
+  x.rope = __ldg(reinterpret_cast<const uint4*>(src + kFp8LatentBytes + kFp8ScaleBytes + (2 * h + sub) * 16));
 }
 
 /// 16 e4m3 values times `scale` -> 16 bf16 values (each rounded once from the fp32 product, as the
@@ -186,21 +177,55 @@ __device__ __forceinline__ void st_shared_v4(uint32_t addr, const uint4& v) {
                : "memory");
 }
 
-/// Dequantizes a loaded piece into its row of the swizzled bf16 tile at `tile` (shared address).
-__device__ __forceinline__ void store_fp8_piece(const Fp8Raw& x, const Fp8Piece& pc, uint32_t tile) {
+/// Dequantizes piece `h` of half `sub` of row `row` into the swizzled bf16 tile at `tile`.
+__device__ __forceinline__ void store_fp8_piece(const Fp8Piece& x, int row, int sub, int h, uint32_t tile) {
 #pragma unroll
   for (int s = 0; s < 4; ++s) {
-    const int c = pc.first + 4 * s;  // latent values [16c, 16c + 16) = bf16 chunks 2c, 2c + 1
+    const int c = 8 * h + sub + 2 * s;  // latent values [16c, 16c + 16) = bf16 chunks 2c, 2c + 1
     uint4 lo, hi;
-    dequant16(x.latent[s], scale_of_chunk(x.scales, c), lo, hi);
-    st_shared_v4(tile + swz_offset(pc.row, 2 * c), lo);
-    st_shared_v4(tile + swz_offset(pc.row, 2 * c + 1), hi);
+    dequant16(x.latent[s], x.scale, lo, hi);
+    st_shared_v4(tile + swz_offset(row, 2 * c), lo);
+    st_shared_v4(tile + swz_offset(row, 2 * c + 1), hi);
   }
-  st_shared_v4(tile + swz_offset(pc.row, 64 + pc.rope), x.rope);  // bf16 rope values
+  st_shared_v4(tile + swz_offset(row, 64 + 2 * h + sub), x.rope);  // bf16 rope values
+}
+
+/// The FP8 producer warpgroup (thread `ptid` = 0..127; two threads per key row): for every tile of
+/// the CTA's work, waits until the consumers released its buffer, dequantizes the tile into it and
+/// signals it full. Two pieces are always in flight (loaded two pieces before their dequantization,
+/// across tile boundaries), and the indices and cache rows of the next tile are resolved a tile ahead.
+__device__ __forceinline__ void produce_fp8_tiles(const SparseMlaParams& p, const Work& w, uint8_t* smem,
+                                                  int* s_valid, int ptid) {
+  if (w.tile_begin >= w.tile_end) return;
+  const int r = ptid >> 1, sub = ptid & 1;
+  int64_t row = kv_row_of(p, w.seq, load_index(p, w, w.tile_begin, r));
+  int idx_next = load_index(p, w, w.tile_begin + 1, r);
+  Fp8Piece a, b;  // a: pieces 0 and 2, b: pieces 1 and 3
+  load_fp8_piece(p, row, sub, 0, a);
+  load_fp8_piece(p, row, sub, 1, b);
+  for (int t = w.tile_begin, it = 0; t < w.tile_end; ++t, ++it) {
+    const int stage = it & 1;
+    const int64_t row_next = kv_row_of(p, w.seq, idx_next);  // -1 past the split's last tile
+    idx_next = load_index(p, w, t + 2, r);
+    if (it >= 2) named_barrier(kBarEmpty + stage, kFp8Threads);  // the consumers are done with tile t - 2
+    const uint32_t tile = smem_u32(smem + (stage ? Smem::tile1 : Smem::tile0));
+    store_fp8_piece(a, r, sub, 0, tile);
+    load_fp8_piece(p, row, sub, 2, a);
+    store_fp8_piece(b, r, sub, 1, tile);
+    load_fp8_piece(p, row, sub, 3, b);
+    store_fp8_piece(a, r, sub, 2, tile);
+    load_fp8_piece(p, row_next, sub, 0, a);
+    store_fp8_piece(b, r, sub, 3, tile);
+    load_fp8_piece(p, row_next, sub, 1, b);
+    if (sub == 0) s_valid[64 * stage + r] = row >= 0 ? 1 : 0;
+    fence_proxy_async();  // the generic-proxy tile writes before the consumers' wgmma read them
+    named_barrier_arrive(kBarFull + stage, kFp8Threads);
+    row = row_next;
+  }
 }
 
 template <bool kFp8>
-__global__ void __launch_bounds__(kThreads, 1)
+__global__ void __launch_bounds__(kFp8 ? kFp8Threads : kThreads, 1)
     sparse_mla_fwd_kernel(const SparseMlaParams p, int num_splits, float* o_partial, float* lse_partial) {
   extern __shared__ uint8_t smem_raw[];
   uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t(1023));
@@ -217,6 +242,14 @@ __global__ void __launch_bounds__(kThreads, 1)
   const int colq = (lane & 3) * 2;                   // column pair inside each 8-column group
 
   const Work w = decode_work(p, num_splits);
+  if constexpr (kFp8) {
+    if (wg == 2) {
+      setmaxnreg_dec<kProducerRegs>();
+      produce_fp8_tiles(p, w, smem, s_valid, wtid);
+      return;
+    }
+    setmaxnreg_inc<kConsumerRegs>();
+  }
   const uint32_t q_s = smem_u32(smem + L::q);
   const uint32_t p_s = smem_u32(smem + L::p);
   const float scale_log2 = p.sm_scale * 1.4426950408889634f;
@@ -228,45 +261,28 @@ __global__ void __launch_bounds__(kThreads, 1)
   float l_run[2] = {0.f, 0.f};  // partial sums over this thread's columns
 
   issue_q(p, w, q_s, tid);
-  // FP8: the first tile is dequantized up front; afterwards `raw0` holds piece 0 of the next tile
-  // (loaded one phase ahead, so its latency hides behind the math) and `row_next` the cache row of
-  // this thread's row of that tile.
-  const Fp8Piece pieces[2] = {fp8_piece(tid, 0), fp8_piece(tid, 1)};
   const int my_row = tid >> 2;
-  const bool writes_valid = kFp8 && (tid & 3) == 0;  // one thread per row
-  Fp8Raw raw0;
-  int64_t row_next = -1;
-  if (w.tile_begin < w.tile_end) {
-    const int idx = load_index(p, w, w.tile_begin, my_row);
-    if constexpr (kFp8) {
-      const int64_t row = kv_row_of(p, w.seq, idx);
-      const uint32_t tile = smem_u32(smem + L::tile0);
-#pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        Fp8Raw x;
-        load_fp8_piece(p, row, pieces[h], x);
-        store_fp8_piece(x, pieces[h], tile);
-      }
-      if (writes_valid) s_valid[my_row] = row >= 0 ? 1 : 0;
-      row_next = kv_row_of(p, w.seq, load_index(p, w, w.tile_begin + 1, my_row));
-      load_fp8_piece(p, row_next, pieces[0], raw0);
-    } else {
-      issue_tile_bf16(p, w, idx, smem_u32(smem + L::tile0), s_valid, tid);
-    }
-  }
+  if (!kFp8 && w.tile_begin < w.tile_end)
+    issue_tile_bf16(p, w, load_index(p, w, w.tile_begin, my_row), smem_u32(smem + L::tile0), s_valid, tid);
   cp_async_commit();
-  int next_idx = load_index(p, w, w.tile_begin + (kFp8 ? 2 : 1), my_row);
+  int next_idx = load_index(p, w, w.tile_begin + 1, my_row);
+  if constexpr (kFp8) {  // the query tile, before the loop (the producer signals only the key tiles)
+    cp_async_wait_all();
+    fence_proxy_async();
+    named_barrier(1, kThreads);
+  }
 
   for (int t = w.tile_begin, it = 0; t < w.tile_end; ++t, ++it) {
     const int stage = it & 1;
     const uint32_t tile_s = smem_u32(smem + (stage ? L::tile1 : L::tile0));
     const uint32_t other_tile = smem_u32(smem + (stage ? L::tile0 : L::tile1));
-    const bool has_next = t + 1 < w.tile_end;
-    cp_async_wait_all();
-    fence_proxy_async();  // this thread's generic-proxy tile writes (FP8) before the wgmma read them
-    __syncthreads();      // tile `stage` complete; the other buffer's wgmma have all retired
-    if constexpr (!kFp8) {
-      if (has_next) issue_tile_bf16(p, w, next_idx, other_tile, s_valid + 64 * (stage ^ 1), tid);
+    if constexpr (kFp8) {
+      named_barrier(kBarFull + stage, kFp8Threads);  // the producer wrote tile `stage`
+    } else {
+      cp_async_wait_all();
+      fence_proxy_async();  // the cp.async tile writes before the wgmma read them
+      __syncthreads();      // tile `stage` complete; the other buffer's wgmma have all retired
+      if (t + 1 < w.tile_end) issue_tile_bf16(p, w, next_idx, other_tile, s_valid + 64 * (stage ^ 1), tid);
       cp_async_commit();
       next_idx = load_index(p, w, t + 2, my_row);
     }
@@ -288,15 +304,6 @@ __global__ void __launch_bounds__(kThreads, 1)
                               make_desc_sw128(tile_s + koff + wg * 4096, 16, 1024), kk > 0);
     }
     wgmma_commit();
-    }
-    // FP8, while QK runs: dequantize piece 0 of the next tile, then load its piece 1.
-    Fp8Raw raw1;
-    if constexpr (kFp8) {
-      if (has_next) {
-        store_fp8_piece(raw0, pieces[0], other_tile);
-        if (writes_valid) s_valid[64 * (stage ^ 1) + my_row] = row_next >= 0 ? 1 : 0;
-        load_fp8_piece(p, row_next, pieces[1], raw1);
-      }
     }
     wgmma_wait_all();
 
@@ -381,17 +388,9 @@ __global__ void __launch_bounds__(kThreads, 1)
     }
     wgmma_commit();
     }
-    // FP8, while PV runs: load piece 0 of the tile after next, then dequantize piece 1 of the next.
-    if constexpr (kFp8) {
-      if (has_next) {
-        const int64_t row_after = kv_row_of(p, w.seq, next_idx);  // -1 past the split's last tile
-        next_idx = load_index(p, w, t + 3, my_row);
-        if (t + 2 < w.tile_end) load_fp8_piece(p, row_after, pieces[0], raw0);
-        store_fp8_piece(raw1, pieces[1], other_tile);
-        row_next = row_after;
-      }
-    }
     wgmma_wait_all();
+    // FP8: hand the buffer back when the producer has a tile t + 2 to put into it.
+    if (kFp8 && t + 2 < w.tile_end) named_barrier_arrive(kBarEmpty + stage, kFp8Threads);
   }
 
   cp_async_wait_all();  // an empty split still issued its query tile
@@ -406,7 +405,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     s_sum[wg * 64 + row0] = l_run[0];
     s_sum[wg * 64 + row0 + 8] = l_run[1];
   }
-  __syncthreads();
+  named_barrier(1, kThreads);  // the consumers only (the FP8 producer has returned)
   float inv[2], lse[2];
 #pragma unroll
   for (int i = 0; i < 2; ++i) {
@@ -479,7 +478,7 @@ cudaError_t launch_fwd(const SparseMlaParams& p, int num_splits, float* o_partia
   if (err != cudaSuccess) return err;
   const int head_tiles = (p.num_heads + kBlockM - 1) / kBlockM;
   const int64_t blocks = static_cast<int64_t>(p.num_tokens) * head_tiles * num_splits;
-  sparse_mla_fwd_kernel<kFp8><<<static_cast<unsigned>(blocks), kThreads, Smem::bytes, stream>>>(
+  sparse_mla_fwd_kernel<kFp8><<<static_cast<unsigned>(blocks), kFp8 ? kFp8Threads : kThreads, Smem::bytes, stream>>>(
       p, num_splits, o_partial, lse_partial);
   err = cudaGetLastError();
   if (err != cudaSuccess || num_splits == 1) return err;
