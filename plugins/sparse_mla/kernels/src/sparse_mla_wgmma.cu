@@ -30,8 +30,8 @@ constexpr int kBlockM = 64;   // heads per CTA
 constexpr int kBlockN = 64;   // keys per tile
 constexpr int kThreads = 256;           // the two consumer warpgroups
 constexpr int kFp8Threads = 384;        // + the FP8 producer warpgroup
-constexpr int kConsumerRegs = 216;      // setmaxnreg split of the 384 x 168 registers of an FP8 CTA:
-constexpr int kProducerRegs = 72;       //   256 x 216 + 128 x 72 = 384 x 168
+constexpr int kConsumerRegs = 192;      // setmaxnreg split of the 384 x 168 registers of an FP8 CTA:
+constexpr int kProducerRegs = 120;      //   256 x 192 + 128 x 120 = 384 x 168
 constexpr int kBarFull = 3;             // named barriers 3/4: tile buffer 0/1 written (producer arrives)
 constexpr int kBarEmpty = 5;            // named barriers 5/6: tile buffer 0/1 read (consumers arrive)
 constexpr int kQBytes = kBlockM * kDqk * 2;     // 73728: 9 swizzled blocks of 64 x 64 bf16
@@ -192,34 +192,31 @@ __device__ __forceinline__ void store_fp8_piece(const Fp8Piece& x, int row, int 
 
 /// The FP8 producer warpgroup (thread `ptid` = 0..127; two threads per key row): for every tile of
 /// the CTA's work, waits until the consumers released its buffer, dequantizes the tile into it and
-/// signals it full. Two pieces are always in flight (loaded two pieces before their dequantization,
-/// across tile boundaries), and the indices and cache rows of the next tile are resolved a tile ahead.
+/// signals it full, then loads the whole next tile into registers (its four pieces), so the loads
+/// are in flight while it waits for the next buffer. The indices and cache rows of the next tile
+/// are resolved a tile ahead.
 __device__ __forceinline__ void produce_fp8_tiles(const SparseMlaParams& p, const Work& w, uint8_t* smem,
                                                   int* s_valid, int ptid) {
   if (w.tile_begin >= w.tile_end) return;
   const int r = ptid >> 1, sub = ptid & 1;
   int64_t row = kv_row_of(p, w.seq, load_index(p, w, w.tile_begin, r));
   int idx_next = load_index(p, w, w.tile_begin + 1, r);
-  Fp8Piece a, b;  // a: pieces 0 and 2, b: pieces 1 and 3
-  load_fp8_piece(p, row, sub, 0, a);
-  load_fp8_piece(p, row, sub, 1, b);
+  Fp8Piece x[4];
+#pragma unroll
+  for (int h = 0; h < 4; ++h) load_fp8_piece(p, row, sub, h, x[h]);
   for (int t = w.tile_begin, it = 0; t < w.tile_end; ++t, ++it) {
     const int stage = it & 1;
     const int64_t row_next = kv_row_of(p, w.seq, idx_next);  // -1 past the split's last tile
     idx_next = load_index(p, w, t + 2, r);
     if (it >= 2) named_barrier(kBarEmpty + stage, kFp8Threads);  // the consumers are done with tile t - 2
     const uint32_t tile = smem_u32(smem + (stage ? Smem::tile1 : Smem::tile0));
-    store_fp8_piece(a, r, sub, 0, tile);
-    load_fp8_piece(p, row, sub, 2, a);
-    store_fp8_piece(b, r, sub, 1, tile);
-    load_fp8_piece(p, row, sub, 3, b);
-    store_fp8_piece(a, r, sub, 2, tile);
-    load_fp8_piece(p, row_next, sub, 0, a);
-    store_fp8_piece(b, r, sub, 3, tile);
-    load_fp8_piece(p, row_next, sub, 1, b);
+#pragma unroll
+    for (int h = 0; h < 4; ++h) store_fp8_piece(x[h], r, sub, h, tile);
     if (sub == 0) s_valid[64 * stage + r] = row >= 0 ? 1 : 0;
     fence_proxy_async();  // the generic-proxy tile writes before the consumers' wgmma read them
     named_barrier_arrive(kBarFull + stage, kFp8Threads);
+#pragma unroll
+    for (int h = 0; h < 4; ++h) load_fp8_piece(p, row_next, sub, h, x[h]);
     row = row_next;
   }
 }
