@@ -11,9 +11,16 @@
 // FP8 cache (v7): a third, producer warpgroup loads the raw 656-byte rows (16-byte loads into
 // registers, two pieces in flight per thread) and dequantizes them to bf16 into the tile buffer the
 // consumers are not reading; "tile full" / "tile empty" named barriers hand the two buffers back and
-// forth. The producer gives registers to the consumers (setmaxnreg), and the consumers run exactly
-// the bf16 path's math with none of the loads or conversions in their instruction stream. Both
-// formats use the same double-buffered shared memory.
+// forth. The producer gives registers to the consumers (setmaxnreg), and the consumers run the
+// bf16 path's math with none of the loads or conversions in their instruction stream. Both formats
+// use the same double-buffered shared memory.
+// The FP8 path computes in fp16, not bf16: e4m3 -> fp16 is one exact conversion per pair and the
+// scale one HMUL2 per pair, where e4m3 -> bf16 takes e4m3 -> f16 -> 2 x f32 -> scale -> bf16 (three
+// conversion-unit instructions per pair instead of one). With four producer warps doing all of the
+// dequantization, those conversions were the bound (NOTES.md, v7/v8). fp16 keeps 3 more mantissa
+// bits than bf16; its range is the price: the query and rope values are clamped to +-65504 (the
+// dequantized latents never exceed their block's amax), and a block whose scale (amax / 448) is
+// below 2^-14 has an absolute error <= 2^-25 * 448 per value from the scale's rounding.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -30,8 +37,14 @@ constexpr int kBlockM = 64;   // heads per CTA
 constexpr int kBlockN = 64;   // keys per tile
 constexpr int kThreads = 256;           // the two consumer warpgroups
 constexpr int kFp8Threads = 384;        // + the FP8 producer warpgroup
-constexpr int kConsumerRegs = 192;      // setmaxnreg split of the 384 x 168 registers of an FP8 CTA:
-constexpr int kProducerRegs = 120;      //   256 x 192 + 128 x 120 = 384 x 168
+// setmaxnreg split of the 384 x 168 registers of an FP8 CTA between the two consumer warpgroups
+// and the producer (AICONF_SMLA_CONSUMER_REGS: a timing-experiment override).
+#ifndef AICONF_SMLA_CONSUMER_REGS
+#define AICONF_SMLA_CONSUMER_REGS 200
+#endif
+constexpr int kConsumerRegs = AICONF_SMLA_CONSUMER_REGS;
+constexpr int kProducerRegs = (kFp8Threads * 168 - kThreads * kConsumerRegs) / 128;
+static_assert(kConsumerRegs % 8 == 0 && kProducerRegs % 8 == 0 && kProducerRegs >= 24, "setmaxnreg counts");
 constexpr int kBarFull = 3;             // named barriers 3/4: tile buffer 0/1 written (producer arrives)
 constexpr int kBarEmpty = 5;            // named barriers 5/6: tile buffer 0/1 read (consumers arrive)
 constexpr int kQBytes = kBlockM * kDqk * 2;     // 73728: 9 swizzled blocks of 64 x 64 bf16
@@ -156,20 +169,36 @@ __device__ __forceinline__ void load_fp8_piece(const SparseMlaParams& p, int64_t
   x.rope = __ldg(reinterpret_cast<const uint4*>(src + kFp8LatentBytes + kFp8ScaleBytes + (2 * h + sub) * 16));
 }
 
-/// 16 e4m3 values times `scale` -> 16 bf16 values (each rounded once from the fp32 product, as the
-/// reference does).
-__device__ __forceinline__ void dequant16(const uint4& raw, float scale, uint4& lo, uint4& hi) {
+/// 16 e4m3 values times `scale` -> 16 fp16 values: per pair one exact e4m3x2 -> f16x2 conversion
+/// and one HMUL2 (the product rounded once, to fp16; dequant_fp8_f16 is the scalar form).
+__device__ __forceinline__ void dequant16_f16(const uint4& raw, __half2 scale, uint4& lo, uint4& hi) {
   const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
   uint32_t out[8];
 #pragma unroll
   for (int k = 0; k < 4; ++k) {
-    const __nv_bfloat162 a = dequant_fp8x2(static_cast<uint16_t>(words[k] & 0xFFFF), scale);
-    const __nv_bfloat162 b = dequant_fp8x2(static_cast<uint16_t>(words[k] >> 16), scale);
-    out[2 * k] = *reinterpret_cast<const uint32_t*>(&a);
-    out[2 * k + 1] = *reinterpret_cast<const uint32_t*>(&b);
+#pragma unroll
+    for (int half_word = 0; half_word < 2; ++half_word) {
+      const __half2_raw r =
+          __nv_cvt_fp8x2_to_halfraw2(static_cast<__nv_fp8x2_storage_t>(words[k] >> (16 * half_word)), __NV_E4M3);
+      const __half2 v = __hmul2(*reinterpret_cast<const __half2*>(&r), scale);
+      out[2 * k + half_word] = *reinterpret_cast<const uint32_t*>(&v);
+    }
   }
   lo = make_uint4(out[0], out[1], out[2], out[3]);
   hi = make_uint4(out[4], out[5], out[6], out[7]);
+}
+
+/// Eight bf16 values -> eight fp16 values, clamped to the fp16 range.
+__device__ __forceinline__ uint4 bf16x8_to_f16x8_clamped(const uint4& v) {
+  const uint32_t in[4] = {v.x, v.y, v.z, v.w};
+  uint32_t out[4];
+#pragma unroll
+  for (int k = 0; k < 4; ++k) {
+    const float2 f = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&in[k]));
+    const __half2 h = __halves2half2(to_f16_clamped(f.x), to_f16_clamped(f.y));
+    out[k] = *reinterpret_cast<const uint32_t*>(&h);
+  }
+  return make_uint4(out[0], out[1], out[2], out[3]);
 }
 
 __device__ __forceinline__ void st_shared_v4(uint32_t addr, const uint4& v) {
@@ -177,17 +206,68 @@ __device__ __forceinline__ void st_shared_v4(uint32_t addr, const uint4& v) {
                : "memory");
 }
 
-/// Dequantizes piece `h` of half `sub` of row `row` into the swizzled bf16 tile at `tile`.
+/// Dequantizes piece `h` of half `sub` of row `row` into the swizzled fp16 tile at `tile`.
 __device__ __forceinline__ void store_fp8_piece(const Fp8Piece& x, int row, int sub, int h, uint32_t tile) {
+  const __half2 scale = __half2half2(to_f16_clamped(x.scale));
 #pragma unroll
   for (int s = 0; s < 4; ++s) {
-    const int c = 8 * h + sub + 2 * s;  // latent values [16c, 16c + 16) = bf16 chunks 2c, 2c + 1
+    const int c = 8 * h + sub + 2 * s;  // latent values [16c, 16c + 16) = fp16 chunks 2c, 2c + 1
     uint4 lo, hi;
-    dequant16(x.latent[s], x.scale, lo, hi);
+    dequant16_f16(x.latent[s], scale, lo, hi);
     st_shared_v4(tile + swz_offset(row, 2 * c), lo);
     st_shared_v4(tile + swz_offset(row, 2 * c + 1), hi);
   }
-  st_shared_v4(tile + swz_offset(row, 64 + 2 * h + sub), x.rope);  // bf16 rope values
+  st_shared_v4(tile + swz_offset(row, 64 + 2 * h + sub), bf16x8_to_f16x8_clamped(x.rope));
+}
+
+/// Loads the query tile as fp16 (the FP8 path's math type): 64 head rows x 72 chunks of 8 values,
+/// converted in registers and stored swizzled; absent heads zeroed. Synchronous, once per CTA, while
+/// the producer loads the first key tile.
+__device__ __forceinline__ void load_q_f16(const SparseMlaParams& p, const Work& w, uint32_t q_s, int tid) {
+  const int r = tid >> 2, sub = tid & 3;
+  const int head = w.head0 + r;
+  const bool ok = head < p.num_heads;
+  const uint4* src =
+      reinterpret_cast<const uint4*>(p.q) + (ok ? (static_cast<int64_t>(w.token) * p.num_heads + head) * (kDqk / 8) : 0);
+#pragma unroll 6
+  for (int s = 0; s < 18; ++s) {
+    const int c = s * 4 + sub;
+    st_shared_v4(q_s + swz_offset(r, c), ok ? bf16x8_to_f16x8_clamped(__ldg(src + c)) : make_uint4(0, 0, 0, 0));
+  }
+}
+
+/// The math type's wgmma (fp16 for the FP8 cache, bf16 for the bf16 cache) and P packing.
+template <bool kF16>
+__device__ __forceinline__ void mma_qk(float (&s)[16], uint64_t desc_q, uint64_t desc_k, int accumulate) {
+  if constexpr (kF16)
+    wgmma_m64n32k16_f16_ss(s, desc_q, desc_k, accumulate);
+  else
+    wgmma_m64n32k16_bf16_ss(s, desc_q, desc_k, accumulate);
+}
+
+template <bool kF16>
+__device__ __forceinline__ void mma_pv(float (&o)[128], uint64_t desc_p, uint64_t desc_v) {
+  if constexpr (kF16)
+    wgmma_m64n256k16_f16_ss_tb(o, desc_p, desc_v, 1);
+  else
+    wgmma_m64n256k16_bf16_ss_tb(o, desc_p, desc_v, 1);
+}
+
+/// Two probabilities -> a packed 16-bit pair in the math type, and the rounded values (the row
+/// sums add exactly the weights that multiply V).
+template <bool kF16>
+__device__ __forceinline__ uint32_t pack_p(float p0, float p1, float2& rounded) {
+  uint32_t bits;
+  if constexpr (kF16) {
+    const __half2 h = __floats2half2_rn(p0, p1);
+    rounded = __half22float2(h);
+    bits = *reinterpret_cast<const uint32_t*>(&h);
+  } else {
+    const __nv_bfloat162 b = __floats2bfloat162_rn(p0, p1);
+    rounded = __bfloat1622float2(b);
+    bits = *reinterpret_cast<const uint32_t*>(&b);
+  }
+  return bits;
 }
 
 /// The FP8 producer warpgroup (thread `ptid` = 0..127; two threads per key row): for every tile of
@@ -251,20 +331,22 @@ __global__ void __launch_bounds__(kFp8 ? kFp8Threads : kThreads, 1)
   const uint32_t p_s = smem_u32(smem + L::p);
   const float scale_log2 = p.sm_scale * 1.4426950408889634f;
 
+  if constexpr (kFp8)
+    load_q_f16(p, w, q_s, tid);  // before the accumulators exist: its loads need the registers
+  else
+    issue_q(p, w, q_s, tid);
   float o[128];
 #pragma unroll
   for (int i = 0; i < 128; ++i) o[i] = 0.f;
   float m_run[2] = {-INFINITY, -INFINITY};
   float l_run[2] = {0.f, 0.f};  // partial sums over this thread's columns
 
-  issue_q(p, w, q_s, tid);
   const int my_row = tid >> 2;
   if (!kFp8 && w.tile_begin < w.tile_end)
     issue_tile_bf16(p, w, load_index(p, w, w.tile_begin, my_row), smem_u32(smem + L::tile0), s_valid, tid);
   cp_async_commit();
-  int next_idx = load_index(p, w, w.tile_begin + 1, my_row);
+  int next_idx = kFp8 ? -1 : load_index(p, w, w.tile_begin + 1, my_row);
   if constexpr (kFp8) {  // the query tile, before the loop (the producer signals only the key tiles)
-    cp_async_wait_all();
     fence_proxy_async();
     named_barrier(1, kThreads);
   }
@@ -297,8 +379,8 @@ __global__ void __launch_bounds__(kFp8 ? kFp8Threads : kThreads, 1)
 #pragma unroll
     for (int kk = 0; kk < kDqk / 16; ++kk) {
       const uint32_t koff = (kk >> 2) * 8192 + (kk & 3) * 32;
-      wgmma_m64n32k16_bf16_ss(s, make_desc_sw128(q_s + koff, 16, 1024),
-                              make_desc_sw128(tile_s + koff + wg * 4096, 16, 1024), kk > 0);
+      mma_qk<kFp8>(s, make_desc_sw128(q_s + koff, 16, 1024), make_desc_sw128(tile_s + koff + wg * 4096, 16, 1024),
+                   kk > 0);
     }
     wgmma_commit();
     }
@@ -342,7 +424,7 @@ __global__ void __launch_bounds__(kFp8 ? kFp8Threads : kThreads, 1)
       m_scaled[i] = m_use[i] * scale_log2;
     }
 
-    // ---- P = exp(scale (S - m)) as bf16 into the swizzled P tile (64 rows x 64 keys, K-major)
+    // ---- P = exp(scale (S - m)) in the math type into the swizzled P tile (64 rows x 64 keys, K-major)
     uint8_t* p_tile = smem + L::p;
 #pragma unroll
     for (int n8 = 0; n8 < 4; ++n8) {
@@ -350,13 +432,12 @@ __global__ void __launch_bounds__(kFp8 ? kFp8Threads : kThreads, 1)
       for (int i = 0; i < 2; ++i) {
         const float p0 = fast_exp2(fmaf(s[n8 * 4 + i * 2 + 0], scale_log2, -m_scaled[i]));
         const float p1 = fast_exp2(fmaf(s[n8 * 4 + i * 2 + 1], scale_log2, -m_scaled[i]));
-        const __nv_bfloat162 pb = __floats2bfloat162_rn(p0, p1);
-        // Sum the rounded values: the same weights that multiply V.
-        const float2 pr = __bfloat1622float2(pb);
+        float2 pr;
+        const uint32_t pb = pack_p<kFp8>(p0, p1, pr);
         l_run[i] += pr.x + pr.y;
         const int r = row0 + 8 * i;
         const int key = wg * 32 + n8 * 8 + colq;
-        *reinterpret_cast<__nv_bfloat162*>(p_tile + r * 128 + ((((key >> 3) ^ (r & 7))) << 4) + (key & 7) * 2) = pb;
+        *reinterpret_cast<uint32_t*>(p_tile + r * 128 + ((((key >> 3) ^ (r & 7))) << 4) + (key & 7) * 2) = pb;
       }
     }
     // Once the running maxima settle, alpha is exactly 1 for whole warps: skip the 128 multiplies.
@@ -380,8 +461,8 @@ __global__ void __launch_bounds__(kFp8 ? kFp8Threads : kThreads, 1)
     wgmma_fence();
 #pragma unroll
     for (int kk = 0; kk < kBlockN / 16; ++kk) {
-      wgmma_m64n256k16_bf16_ss_tb(o, make_desc_sw128(p_s + kk * 32, 16, 1024),
-                                  make_desc_sw128(tile_s + wg * 4 * 8192 + kk * 2048, kMnLbo, kMnSbo), 1);
+      mma_pv<kFp8>(o, make_desc_sw128(p_s + kk * 32, 16, 1024),
+                   make_desc_sw128(tile_s + wg * 4 * 8192 + kk * 2048, kMnLbo, kMnSbo));
     }
     wgmma_commit();
     }

@@ -59,6 +59,7 @@ inline HostProblem make_problem(const Case& c, uint64_t seed) {
   for (size_t i = 0; i < hp.q.size(); ++i) {
     hp.q[i] = float_to_bf16(uni(rng));
     hp.q_f[i] = bf16_to_float(hp.q[i]);
+    if (c.fmt != KvCacheFormat::kBf16) hp.q_f[i] = round_to_f16_clamped(hp.q_f[i]);  // the FP8 path's fp16 query
   }
   const int row_bytes = kv_cache_row_bytes(c.fmt);
   hp.cache.resize(size_t(hp.cache_rows) * row_bytes);
