@@ -62,25 +62,13 @@ void quantize_fp8_row(const uint16_t* row576, uint8_t* out656) {
   std::memcpy(out656 + 528, row576 + 512, 128);
 }
 
-float round_to_f16_clamped(float f) {
-  if (std::isnan(f)) return f;
-  const float a = std::min(std::fabs(f), 65504.f);
-  if (a == 0.f) return f;
-  int e = 0;
-  std::frexp(a, &e);  // a = m * 2^e, m in [0.5, 1): fp16 keeps 11 significant bits, down to 2^-24
-  const float ulp = a >= 0x1p-14f ? std::ldexp(1.f, e - 11) : 0x1p-24f;
-  return std::copysign(std::nearbyint(a / ulp) * ulp, f);  // the default rounding mode: to nearest even
-}
-
 void dequantize_fp8_row(const uint8_t* in656, float* row576) {
   float scales[4];
   std::memcpy(scales, in656 + 512, 16);
-  // e4m3 (4 significant bits) times an fp16 scale (11) is exact in float: one rounding, as on the GPU.
-  for (int i = 0; i < 512; ++i)
-    row576[i] = round_to_f16_clamped(fp8_e4m3_to_float(in656[i]) * round_to_f16_clamped(scales[i / 128]));
+  for (int i = 0; i < 512; ++i) row576[i] = bf16_to_float(float_to_bf16(fp8_e4m3_to_float(in656[i]) * scales[i / 128]));
   uint16_t rope[64];
   std::memcpy(rope, in656 + 528, 128);
-  for (int i = 0; i < 64; ++i) row576[512 + i] = round_to_f16_clamped(bf16_to_float(rope[i]));
+  for (int i = 0; i < 64; ++i) row576[512 + i] = bf16_to_float(rope[i]);
 }
 
 namespace {

@@ -18,10 +18,7 @@ uint8_t float_to_fp8_e4m3(float f);
 /// bf16 row of 576 values -> FlashMLA FP8 row of 656 bytes (512 e4m3, 4 fp32 scales = amax/448 per
 /// 128 values, 64 bf16 rope values copied).
 void quantize_fp8_row(const uint16_t* row576, uint8_t* out656);
-/// float -> the nearest fp16 value (round to nearest even, subnormals kept), after clamping to +-65504.
-float round_to_f16_clamped(float f);
-/// FP8 row -> 576 floats as the kernels see them (they compute the FP8 path in fp16): e4m3 times the
-/// scale rounded to fp16, product rounded to fp16; rope values rounded to fp16.
+/// FP8 row -> 576 floats as the kernels see them: e4m3 * scale rounded to bf16; rope exact.
 void dequantize_fp8_row(const uint8_t* in656, float* row576);
 
 /// One sparse MLA problem on the host; same addressing as SparseMlaParams.

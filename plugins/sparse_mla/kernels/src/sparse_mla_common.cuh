@@ -6,7 +6,6 @@
 #include <cstdint>
 
 #include <cuda_bf16.h>
-#include <cuda_fp16.h>
 #include <cuda_fp8.h>
 
 #include <aiconf_plugins/hopper_primitives.cuh>
@@ -37,16 +36,11 @@ __device__ __forceinline__ int key_of_slot(const SparseMlaParams& p, int token, 
   return p.dense_keys ? slot : __ldg(p.indices + static_cast<int64_t>(token) * p.topk + slot);
 }
 
-// The FP8 cache path computes in fp16 (sparse_mla_wgmma.cu says why): keys are e4m3 x fp16(scale)
-// rounded to fp16, and the bf16 query and rope values are clamped to +-65504 and rounded to fp16.
-
-/// `x` clamped to the fp16 range and rounded to fp16.
-__device__ __forceinline__ __half to_f16_clamped(float x) { return __float2half_rn(fminf(fmaxf(x, -65504.f), 65504.f)); }
-
-/// One e4m3 byte times `scale`, as the FP8 path computes it: fp16(e4m3) * fp16(scale), rounded to fp16.
-__device__ __forceinline__ __half dequant_fp8_f16(uint8_t v, float scale) {
-  const __half2_raw h = __nv_cvt_fp8x2_to_halfraw2(static_cast<__nv_fp8x2_storage_t>(v), __NV_E4M3);
-  return __hmul(*reinterpret_cast<const __half*>(&h.x), to_f16_clamped(scale));
+/// Two e4m3 bytes -> two floats (exact), times scale, rounded to bf16 once (what the reference does).
+__device__ __forceinline__ __nv_bfloat162 dequant_fp8x2(uint16_t two, float scale) {
+  const __half2_raw h = __nv_cvt_fp8x2_to_halfraw2(static_cast<__nv_fp8x2_storage_t>(two), __NV_E4M3);
+  const float2 f = __half22float2(*reinterpret_cast<const __half2*>(&h));
+  return __floats2bfloat162_rn(f.x * scale, f.y * scale);
 }
 
 using aiconf::plugins::hopper::cp_async_16;
@@ -55,9 +49,6 @@ using aiconf::plugins::hopper::cp_async_wait_all;
 using aiconf::plugins::hopper::fence_proxy_async;
 using aiconf::plugins::hopper::make_desc_sw128;
 using aiconf::plugins::hopper::named_barrier;
-using aiconf::plugins::hopper::named_barrier_arrive;
-using aiconf::plugins::hopper::setmaxnreg_dec;
-using aiconf::plugins::hopper::setmaxnreg_inc;
 using aiconf::plugins::hopper::smem_u32;
 using aiconf::plugins::hopper::wgmma_commit;
 using aiconf::plugins::hopper::wgmma_fence;

@@ -12,16 +12,17 @@ namespace {
 
 constexpr int kSimpleThreads = 256;
 
-/// Value `d` (0..575) of cache row `row` as the fast path sees it (FP8: dequantized in fp16).
+/// Value `d` (0..575) of cache row `row` as the fast path sees it (FP8: dequantized, rounded to bf16).
 __device__ __forceinline__ float kv_value(const SparseMlaParams& p, int64_t row, int d) {
   if (p.kv_format == KvCacheFormat::kBf16) {
     return __bfloat162float(reinterpret_cast<const __nv_bfloat16*>(p.kv_cache)[row * kDqk + d]);
   }
   const uint8_t* r = reinterpret_cast<const uint8_t*>(p.kv_cache) + row * kFp8RowBytes;
-  if (d >= kDv)
-    return __half2float(to_f16_clamped(
-        __bfloat162float(reinterpret_cast<const __nv_bfloat16*>(r + kFp8LatentBytes + kFp8ScaleBytes)[d - kDv])));
-  return __half2float(dequant_fp8_f16(r[d], reinterpret_cast<const float*>(r + kFp8LatentBytes)[d / 128]));
+  if (d >= kDv) return __bfloat162float(reinterpret_cast<const __nv_bfloat16*>(r + kFp8LatentBytes + kFp8ScaleBytes)[d - kDv]);
+  const float scale = reinterpret_cast<const float*>(r + kFp8LatentBytes)[d / 128];
+  __nv_fp8_e4m3 v;
+  v.__x = r[d];
+  return __bfloat162float(__float2bfloat16_rn(static_cast<float>(v) * scale));
 }
 
 __global__ void __launch_bounds__(kSimpleThreads) sparse_mla_simple_kernel(const SparseMlaParams p) {
@@ -33,11 +34,7 @@ __global__ void __launch_bounds__(kSimpleThreads) sparse_mla_simple_kernel(const
   const int seq = token / p.tokens_per_seq;
   const int len = p.topk_lengths ? min(max(p.topk_lengths[token], 0), p.topk) : p.topk;
   const int64_t th = static_cast<int64_t>(token) * p.num_heads + head;
-  const bool fp8 = p.kv_format != KvCacheFormat::kBf16;  // the FP8 path sees the query in fp16
-  for (int d = threadIdx.x; d < kDqk; d += blockDim.x) {
-    const float v = __bfloat162float(p.q[th * kDqk + d]);
-    q[d] = fp8 ? __half2float(to_f16_clamped(v)) : v;
-  }
+  for (int d = threadIdx.x; d < kDqk; d += blockDim.x) q[d] = __bfloat162float(p.q[th * kDqk + d]);
   __syncthreads();
 
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;

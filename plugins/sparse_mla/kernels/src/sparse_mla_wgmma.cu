@@ -8,19 +8,11 @@
 // Splitting O by columns keeps the accumulator at 128 registers per thread; splitting S by keys
 // keeps both groups busy without computing anything twice.
 // The gather of tile j+1 (cp.async, 16 B per request, rows scattered) overlaps the math of tile j.
-// FP8 cache (v7): a third, producer warpgroup loads the raw 656-byte rows (16-byte loads into
-// registers, two pieces in flight per thread) and dequantizes them to bf16 into the tile buffer the
-// consumers are not reading; "tile full" / "tile empty" named barriers hand the two buffers back and
-// forth. The producer gives registers to the consumers (setmaxnreg), and the consumers run the
-// bf16 path's math with none of the loads or conversions in their instruction stream. Both formats
-// use the same double-buffered shared memory.
-// The FP8 path computes in fp16, not bf16: e4m3 -> fp16 is one exact conversion per pair and the
-// scale one HMUL2 per pair, where e4m3 -> bf16 takes e4m3 -> f16 -> 2 x f32 -> scale -> bf16 (three
-// conversion-unit instructions per pair instead of one). With four producer warps doing all of the
-// dequantization, those conversions were the bound (NOTES.md, v7/v8). fp16 keeps 3 more mantissa
-// bits than bf16; its range is the price: the query and rope values are clamped to +-65504 (the
-// dequantized latents never exceed their block's amax), and a block whose scale (amax / 448) is
-// below 2^-14 has an absolute error <= 2^-25 * 448 per value from the scale's rounding.
+// FP8 cache: the raw 656-byte rows of tile j+1 come through registers (16-byte loads, issued one
+// phase ahead) and are dequantized to bf16 into the other tile buffer while the tensor cores run
+// tile j's asynchronous wgmma: half of each row during QK, the other half during PV. The
+// conversions (about as long as the MMA per tile, see NOTES.md) thus overlap the math instead of
+// following it, and both formats use the same double-buffered shared memory.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -35,18 +27,7 @@ namespace {
 
 constexpr int kBlockM = 64;   // heads per CTA
 constexpr int kBlockN = 64;   // keys per tile
-constexpr int kThreads = 256;           // the two consumer warpgroups
-constexpr int kFp8Threads = 384;        // + the FP8 producer warpgroup
-// setmaxnreg split of the 384 x 168 registers of an FP8 CTA between the two consumer warpgroups
-// and the producer (AICONF_SMLA_CONSUMER_REGS: a timing-experiment override).
-#ifndef AICONF_SMLA_CONSUMER_REGS
-#define AICONF_SMLA_CONSUMER_REGS 200
-#endif
-constexpr int kConsumerRegs = AICONF_SMLA_CONSUMER_REGS;
-constexpr int kProducerRegs = (kFp8Threads * 168 - kThreads * kConsumerRegs) / 128;
-static_assert(kConsumerRegs % 8 == 0 && kProducerRegs % 8 == 0 && kProducerRegs >= 24, "setmaxnreg counts");
-constexpr int kBarFull = 3;             // named barriers 3/4: tile buffer 0/1 written (producer arrives)
-constexpr int kBarEmpty = 5;            // named barriers 5/6: tile buffer 0/1 read (consumers arrive)
+constexpr int kThreads = 256;
 constexpr int kQBytes = kBlockM * kDqk * 2;     // 73728: 9 swizzled blocks of 64 x 64 bf16
 constexpr int kTileBytes = kBlockN * kDqk * 2;  // 73728
 constexpr int kPBytes = kBlockM * kBlockN * 2;  // 8192
@@ -141,64 +122,63 @@ __device__ __forceinline__ void issue_tile_bf16(const SparseMlaParams& p, const 
   if (sub == 0) valid[r] = ok ? 1 : 0;
 }
 
-/// A piece of an FP8 key row, held in registers between its load and its dequantization. The
-/// producer thread (row r, sub) of a tile covers its half of row r in four pieces h = 0..3: latent
-/// chunks 8h + sub + 2s (s = 0..3; 16 e4m3 values each, all in scale group h) and rope chunk
-/// 2h + sub (8 bf16 values), so a warp's 16-byte loads read 32 contiguous bytes from each of 16 rows.
+/// The piece of an FP8 key tile one thread loads and dequantizes: row `row` (tid / 4), latent
+/// chunks first + 4 s (s = 0..3, 16 e4m3 values each) and rope chunk `rope` (8 bf16 values). A
+/// thread covers its quarter of a row with two pieces, h = 0 and 1, so a warp's 16-byte loads read
+/// 64 contiguous bytes from each of 8 rows.
 struct Fp8Piece {
-  uint4 latent[4];
-  uint4 rope;
-  float scale;
+  int row, first, rope;
 };
 
-/// Loads piece `h` of half `sub` of cache row `cache_row` (zeros when cache_row < 0: a skipped slot).
+__device__ __forceinline__ Fp8Piece fp8_piece(int tid, int h) {
+  const int sub = tid & 3;
+  return {tid >> 2, 16 * h + sub, 4 * h + sub};
+}
+
+/// A loaded piece, held in registers between the load and the dequantization.
+struct Fp8Raw {
+  uint4 latent[4];
+  uint4 rope;
+  float4 scales;  // one per 128 latent values: chunk c uses scales[c / 8]
+};
+
+/// Loads piece `pc` of cache row `cache_row` (zeros when cache_row < 0: a skipped slot).
 /// Read-only 16-byte loads: the rows are scattered, so there is nothing for L1 to reuse.
-__device__ __forceinline__ void load_fp8_piece(const SparseMlaParams& p, int64_t cache_row, int sub, int h,
-                                               Fp8Piece& x) {
+__device__ __forceinline__ void load_fp8_piece(const SparseMlaParams& p, int64_t cache_row, const Fp8Piece& pc,
+                                               Fp8Raw& x) {
   if (cache_row < 0) {
 #pragma unroll
     for (int s = 0; s < 4; ++s) x.latent[s] = make_uint4(0, 0, 0, 0);
     x.rope = make_uint4(0, 0, 0, 0);
-    x.scale = 0.f;
+    x.scales = make_float4(0.f, 0.f, 0.f, 0.f);
     return;
   }
   const uint8_t* src = static_cast<const uint8_t*>(p.kv_cache) + cache_row * kFp8RowBytes;
 #pragma unroll
-  for (int s = 0; s < 4; ++s) x.latent[s] = __ldg(reinterpret_cast<const uint4*>(src + (8 * h + sub + 2 * s) * 16));
-  x.scale = __ldg(reinterpret_cast<const float*>(src + kFp8LatentBytes) + h);
-  x.rope = __ldg(reinterpret_cast<const uint4*>(src + kFp8LatentBytes + kFp8ScaleBytes + (2 * h + sub) * 16));
+  for (int s = 0; s < 4; ++s) x.latent[s] = __ldg(reinterpret_cast<const uint4*>(src + (pc.first + 4 * s) * 16));
+  x.scales = __ldg(reinterpret_cast<const float4*>(src + kFp8LatentBytes));
+  x.rope = __ldg(reinterpret_cast<const uint4*>(src + kFp8LatentBytes + kFp8ScaleBytes + pc.rope * 16));
 }
 
-/// 16 e4m3 values times `scale` -> 16 fp16 values: per pair one exact e4m3x2 -> f16x2 conversion
-/// and one HMUL2 (the product rounded once, to fp16; dequant_fp8_f16 is the scalar form).
-__device__ __forceinline__ void dequant16_f16(const uint4& raw, __half2 scale, uint4& lo, uint4& hi) {
+__device__ __forceinline__ float scale_of_chunk(const float4& sc, int c) {
+  const int g = c >> 3;
+  return g == 0 ? sc.x : g == 1 ? sc.y : g == 2 ? sc.z : sc.w;
+}
+
+/// 16 e4m3 values times `scale` -> 16 bf16 values (each rounded once from the fp32 product, as the
+/// reference does).
+__device__ __forceinline__ void dequant16(const uint4& raw, float scale, uint4& lo, uint4& hi) {
   const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
   uint32_t out[8];
 #pragma unroll
   for (int k = 0; k < 4; ++k) {
-#pragma unroll
-    for (int half_word = 0; half_word < 2; ++half_word) {
-      const __half2_raw r =
-          __nv_cvt_fp8x2_to_halfraw2(static_cast<__nv_fp8x2_storage_t>(words[k] >> (16 * half_word)), __NV_E4M3);
-      const __half2 v = __hmul2(*reinterpret_cast<const __half2*>(&r), scale);
-      out[2 * k + half_word] = *reinterpret_cast<const uint32_t*>(&v);
-    }
+    const __nv_bfloat162 a = dequant_fp8x2(static_cast<uint16_t>(words[k] & 0xFFFF), scale);
+    const __nv_bfloat162 b = dequant_fp8x2(static_cast<uint16_t>(words[k] >> 16), scale);
+    out[2 * k] = *reinterpret_cast<const uint32_t*>(&a);
+    out[2 * k + 1] = *reinterpret_cast<const uint32_t*>(&b);
   }
   lo = make_uint4(out[0], out[1], out[2], out[3]);
   hi = make_uint4(out[4], out[5], out[6], out[7]);
-}
-
-/// Eight bf16 values -> eight fp16 values, clamped to the fp16 range.
-__device__ __forceinline__ uint4 bf16x8_to_f16x8_clamped(const uint4& v) {
-  const uint32_t in[4] = {v.x, v.y, v.z, v.w};
-  uint32_t out[4];
-#pragma unroll
-  for (int k = 0; k < 4; ++k) {
-    const float2 f = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&in[k]));
-    const __half2 h = __halves2half2(to_f16_clamped(f.x), to_f16_clamped(f.y));
-    out[k] = *reinterpret_cast<const uint32_t*>(&h);
-  }
-  return make_uint4(out[0], out[1], out[2], out[3]);
 }
 
 __device__ __forceinline__ void st_shared_v4(uint32_t addr, const uint4& v) {
@@ -206,103 +186,21 @@ __device__ __forceinline__ void st_shared_v4(uint32_t addr, const uint4& v) {
                : "memory");
 }
 
-/// Dequantizes piece `h` of half `sub` of row `row` into the swizzled fp16 tile at `tile`.
-__device__ __forceinline__ void store_fp8_piece(const Fp8Piece& x, int row, int sub, int h, uint32_t tile) {
-  const __half2 scale = __half2half2(to_f16_clamped(x.scale));
+/// Dequantizes a loaded piece into its row of the swizzled bf16 tile at `tile` (shared address).
+__device__ __forceinline__ void store_fp8_piece(const Fp8Raw& x, const Fp8Piece& pc, uint32_t tile) {
 #pragma unroll
   for (int s = 0; s < 4; ++s) {
-    const int c = 8 * h + sub + 2 * s;  // latent values [16c, 16c + 16) = fp16 chunks 2c, 2c + 1
+    const int c = pc.first + 4 * s;  // latent values [16c, 16c + 16) = bf16 chunks 2c, 2c + 1
     uint4 lo, hi;
-    dequant16_f16(x.latent[s], scale, lo, hi);
-    st_shared_v4(tile + swz_offset(row, 2 * c), lo);
-    st_shared_v4(tile + swz_offset(row, 2 * c + 1), hi);
+    dequant16(x.latent[s], scale_of_chunk(x.scales, c), lo, hi);
+    st_shared_v4(tile + swz_offset(pc.row, 2 * c), lo);
+    st_shared_v4(tile + swz_offset(pc.row, 2 * c + 1), hi);
   }
-  st_shared_v4(tile + swz_offset(row, 64 + 2 * h + sub), bf16x8_to_f16x8_clamped(x.rope));
-}
-
-/// Loads the query tile as fp16 (the FP8 path's math type): 64 head rows x 72 chunks of 8 values,
-/// converted in registers and stored swizzled; absent heads zeroed. Synchronous, once per CTA, while
-/// the producer loads the first key tile.
-__device__ __forceinline__ void load_q_f16(const SparseMlaParams& p, const Work& w, uint32_t q_s, int tid) {
-  const int r = tid >> 2, sub = tid & 3;
-  const int head = w.head0 + r;
-  const bool ok = head < p.num_heads;
-  const uint4* src =
-      reinterpret_cast<const uint4*>(p.q) + (ok ? (static_cast<int64_t>(w.token) * p.num_heads + head) * (kDqk / 8) : 0);
-#pragma unroll 6
-  for (int s = 0; s < 18; ++s) {
-    const int c = s * 4 + sub;
-    st_shared_v4(q_s + swz_offset(r, c), ok ? bf16x8_to_f16x8_clamped(__ldg(src + c)) : make_uint4(0, 0, 0, 0));
-  }
-}
-
-/// The math type's wgmma (fp16 for the FP8 cache, bf16 for the bf16 cache) and P packing.
-template <bool kF16>
-__device__ __forceinline__ void mma_qk(float (&s)[16], uint64_t desc_q, uint64_t desc_k, int accumulate) {
-  if constexpr (kF16)
-    wgmma_m64n32k16_f16_ss(s, desc_q, desc_k, accumulate);
-  else
-    wgmma_m64n32k16_bf16_ss(s, desc_q, desc_k, accumulate);
-}
-
-template <bool kF16>
-__device__ __forceinline__ void mma_pv(float (&o)[128], uint64_t desc_p, uint64_t desc_v) {
-  if constexpr (kF16)
-    wgmma_m64n256k16_f16_ss_tb(o, desc_p, desc_v, 1);
-  else
-    wgmma_m64n256k16_bf16_ss_tb(o, desc_p, desc_v, 1);
-}
-
-/// Two probabilities -> a packed 16-bit pair in the math type, and the rounded values (the row
-/// sums add exactly the weights that multiply V).
-template <bool kF16>
-__device__ __forceinline__ uint32_t pack_p(float p0, float p1, float2& rounded) {
-  uint32_t bits;
-  if constexpr (kF16) {
-    const __half2 h = __floats2half2_rn(p0, p1);
-    rounded = __half22float2(h);
-    bits = *reinterpret_cast<const uint32_t*>(&h);
-  } else {
-    const __nv_bfloat162 b = __floats2bfloat162_rn(p0, p1);
-    rounded = __bfloat1622float2(b);
-    bits = *reinterpret_cast<const uint32_t*>(&b);
-  }
-  return bits;
-}
-
-/// The FP8 producer warpgroup (thread `ptid` = 0..127; two threads per key row): for every tile of
-/// the CTA's work, waits until the consumers released its buffer, dequantizes the tile into it and
-/// signals it full, then loads the whole next tile into registers (its four pieces), so the loads
-/// are in flight while it waits for the next buffer. The indices and cache rows of the next tile
-/// are resolved a tile ahead.
-__device__ __forceinline__ void produce_fp8_tiles(const SparseMlaParams& p, const Work& w, uint8_t* smem,
-                                                  int* s_valid, int ptid) {
-  if (w.tile_begin >= w.tile_end) return;
-  const int r = ptid >> 1, sub = ptid & 1;
-  int64_t row = kv_row_of(p, w.seq, load_index(p, w, w.tile_begin, r));
-  int idx_next = load_index(p, w, w.tile_begin + 1, r);
-  Fp8Piece x[4];
-#pragma unroll
-  for (int h = 0; h < 4; ++h) load_fp8_piece(p, row, sub, h, x[h]);
-  for (int t = w.tile_begin, it = 0; t < w.tile_end; ++t, ++it) {
-    const int stage = it & 1;
-    const int64_t row_next = kv_row_of(p, w.seq, idx_next);  // -1 past the split's last tile
-    idx_next = load_index(p, w, t + 2, r);
-    if (it >= 2) named_barrier(kBarEmpty + stage, kFp8Threads);  // the consumers are done with tile t - 2
-    const uint32_t tile = smem_u32(smem + (stage ? Smem::tile1 : Smem::tile0));
-#pragma unroll
-    for (int h = 0; h < 4; ++h) store_fp8_piece(x[h], r, sub, h, tile);
-    if (sub == 0) s_valid[64 * stage + r] = row >= 0 ? 1 : 0;
-    fence_proxy_async();  // the generic-proxy tile writes before the consumers' wgmma read them
-    named_barrier_arrive(kBarFull + stage, kFp8Threads);
-#pragma unroll
-    for (int h = 0; h < 4; ++h) load_fp8_piece(p, row_next, sub, h, x[h]);
-    row = row_next;
-  }
+  st_shared_v4(tile + swz_offset(pc.row, 64 + pc.rope), x.rope);  // bf16 rope values
 }
 
 template <bool kFp8>
-__global__ void __launch_bounds__(kFp8 ? kFp8Threads : kThreads, 1)
+__global__ void __launch_bounds__(kThreads, 1)
     sparse_mla_fwd_kernel(const SparseMlaParams p, int num_splits, float* o_partial, float* lse_partial) {
   extern __shared__ uint8_t smem_raw[];
   uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t(1023));
@@ -319,49 +217,56 @@ __global__ void __launch_bounds__(kFp8 ? kFp8Threads : kThreads, 1)
   const int colq = (lane & 3) * 2;                   // column pair inside each 8-column group
 
   const Work w = decode_work(p, num_splits);
-  if constexpr (kFp8) {
-    if (wg == 2) {
-      setmaxnreg_dec<kProducerRegs>();
-      produce_fp8_tiles(p, w, smem, s_valid, wtid);
-      return;
-    }
-    setmaxnreg_inc<kConsumerRegs>();
-  }
   const uint32_t q_s = smem_u32(smem + L::q);
   const uint32_t p_s = smem_u32(smem + L::p);
   const float scale_log2 = p.sm_scale * 1.4426950408889634f;
 
-  if constexpr (kFp8)
-    load_q_f16(p, w, q_s, tid);  // before the accumulators exist: its loads need the registers
-  else
-    issue_q(p, w, q_s, tid);
   float o[128];
 #pragma unroll
   for (int i = 0; i < 128; ++i) o[i] = 0.f;
   float m_run[2] = {-INFINITY, -INFINITY};
   float l_run[2] = {0.f, 0.f};  // partial sums over this thread's columns
 
+  issue_q(p, w, q_s, tid);
+  // FP8: the first tile is dequantized up front; afterwards `raw0` holds piece 0 of the next tile
+  // (loaded one phase ahead, so its latency hides behind the math) and `row_next` the cache row of
+  // this thread's row of that tile.
+  const Fp8Piece pieces[2] = {fp8_piece(tid, 0), fp8_piece(tid, 1)};
   const int my_row = tid >> 2;
-  if (!kFp8 && w.tile_begin < w.tile_end)
-    issue_tile_bf16(p, w, load_index(p, w, w.tile_begin, my_row), smem_u32(smem + L::tile0), s_valid, tid);
-  cp_async_commit();
-  int next_idx = kFp8 ? -1 : load_index(p, w, w.tile_begin + 1, my_row);
-  if constexpr (kFp8) {  // the query tile, before the loop (the producer signals only the key tiles)
-    fence_proxy_async();
-    named_barrier(1, kThreads);
+  const bool writes_valid = kFp8 && (tid & 3) == 0;  // one thread per row
+  Fp8Raw raw0;
+  int64_t row_next = -1;
+  if (w.tile_begin < w.tile_end) {
+    const int idx = load_index(p, w, w.tile_begin, my_row);
+    if constexpr (kFp8) {
+      const int64_t row = kv_row_of(p, w.seq, idx);
+      const uint32_t tile = smem_u32(smem + L::tile0);
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        Fp8Raw x;
+        load_fp8_piece(p, row, pieces[h], x);
+        store_fp8_piece(x, pieces[h], tile);
+      }
+      if (writes_valid) s_valid[my_row] = row >= 0 ? 1 : 0;
+      row_next = kv_row_of(p, w.seq, load_index(p, w, w.tile_begin + 1, my_row));
+      load_fp8_piece(p, row_next, pieces[0], raw0);
+    } else {
+      issue_tile_bf16(p, w, idx, smem_u32(smem + L::tile0), s_valid, tid);
+    }
   }
+  cp_async_commit();
+  int next_idx = load_index(p, w, w.tile_begin + (kFp8 ? 2 : 1), my_row);
 
   for (int t = w.tile_begin, it = 0; t < w.tile_end; ++t, ++it) {
     const int stage = it & 1;
     const uint32_t tile_s = smem_u32(smem + (stage ? L::tile1 : L::tile0));
     const uint32_t other_tile = smem_u32(smem + (stage ? L::tile0 : L::tile1));
-    if constexpr (kFp8) {
-      named_barrier(kBarFull + stage, kFp8Threads);  // the producer wrote tile `stage`
-    } else {
-      cp_async_wait_all();
-      fence_proxy_async();  // the cp.async tile writes before the wgmma read them
-      __syncthreads();      // tile `stage` complete; the other buffer's wgmma have all retired
-      if (t + 1 < w.tile_end) issue_tile_bf16(p, w, next_idx, other_tile, s_valid + 64 * (stage ^ 1), tid);
+    const bool has_next = t + 1 < w.tile_end;
+    cp_async_wait_all();
+    fence_proxy_async();  // this thread's generic-proxy tile writes (FP8) before the wgmma read them
+    __syncthreads();      // tile `stage` complete; the other buffer's wgmma have all retired
+    if constexpr (!kFp8) {
+      if (has_next) issue_tile_bf16(p, w, next_idx, other_tile, s_valid + 64 * (stage ^ 1), tid);
       cp_async_commit();
       next_idx = load_index(p, w, t + 2, my_row);
     }
@@ -379,10 +284,19 @@ __global__ void __launch_bounds__(kFp8 ? kFp8Threads : kThreads, 1)
 #pragma unroll
     for (int kk = 0; kk < kDqk / 16; ++kk) {
       const uint32_t koff = (kk >> 2) * 8192 + (kk & 3) * 32;
-      mma_qk<kFp8>(s, make_desc_sw128(q_s + koff, 16, 1024), make_desc_sw128(tile_s + koff + wg * 4096, 16, 1024),
-                   kk > 0);
+      wgmma_m64n32k16_bf16_ss(s, make_desc_sw128(q_s + koff, 16, 1024),
+                              make_desc_sw128(tile_s + koff + wg * 4096, 16, 1024), kk > 0);
     }
     wgmma_commit();
+    }
+    // FP8, while QK runs: dequantize piece 0 of the next tile, then load its piece 1.
+    Fp8Raw raw1;
+    if constexpr (kFp8) {
+      if (has_next) {
+        store_fp8_piece(raw0, pieces[0], other_tile);
+        if (writes_valid) s_valid[64 * (stage ^ 1) + my_row] = row_next >= 0 ? 1 : 0;
+        load_fp8_piece(p, row_next, pieces[1], raw1);
+      }
     }
     wgmma_wait_all();
 
@@ -424,7 +338,7 @@ __global__ void __launch_bounds__(kFp8 ? kFp8Threads : kThreads, 1)
       m_scaled[i] = m_use[i] * scale_log2;
     }
 
-    // ---- P = exp(scale (S - m)) in the math type into the swizzled P tile (64 rows x 64 keys, K-major)
+    // ---- P = exp(scale (S - m)) as bf16 into the swizzled P tile (64 rows x 64 keys, K-major)
     uint8_t* p_tile = smem + L::p;
 #pragma unroll
     for (int n8 = 0; n8 < 4; ++n8) {
@@ -432,12 +346,13 @@ __global__ void __launch_bounds__(kFp8 ? kFp8Threads : kThreads, 1)
       for (int i = 0; i < 2; ++i) {
         const float p0 = fast_exp2(fmaf(s[n8 * 4 + i * 2 + 0], scale_log2, -m_scaled[i]));
         const float p1 = fast_exp2(fmaf(s[n8 * 4 + i * 2 + 1], scale_log2, -m_scaled[i]));
-        float2 pr;
-        const uint32_t pb = pack_p<kFp8>(p0, p1, pr);
+        const __nv_bfloat162 pb = __floats2bfloat162_rn(p0, p1);
+        // Sum the rounded values: the same weights that multiply V.
+        const float2 pr = __bfloat1622float2(pb);
         l_run[i] += pr.x + pr.y;
         const int r = row0 + 8 * i;
         const int key = wg * 32 + n8 * 8 + colq;
-        *reinterpret_cast<uint32_t*>(p_tile + r * 128 + ((((key >> 3) ^ (r & 7))) << 4) + (key & 7) * 2) = pb;
+        *reinterpret_cast<__nv_bfloat162*>(p_tile + r * 128 + ((((key >> 3) ^ (r & 7))) << 4) + (key & 7) * 2) = pb;
       }
     }
     // Once the running maxima settle, alpha is exactly 1 for whole warps: skip the 128 multiplies.
@@ -461,14 +376,22 @@ __global__ void __launch_bounds__(kFp8 ? kFp8Threads : kThreads, 1)
     wgmma_fence();
 #pragma unroll
     for (int kk = 0; kk < kBlockN / 16; ++kk) {
-      mma_pv<kFp8>(o, make_desc_sw128(p_s + kk * 32, 16, 1024),
-                   make_desc_sw128(tile_s + wg * 4 * 8192 + kk * 2048, kMnLbo, kMnSbo));
+      wgmma_m64n256k16_bf16_ss_tb(o, make_desc_sw128(p_s + kk * 32, 16, 1024),
+                                  make_desc_sw128(tile_s + wg * 4 * 8192 + kk * 2048, kMnLbo, kMnSbo), 1);
     }
     wgmma_commit();
     }
+    // FP8, while PV runs: load piece 0 of the tile after next, then dequantize piece 1 of the next.
+    if constexpr (kFp8) {
+      if (has_next) {
+        const int64_t row_after = kv_row_of(p, w.seq, next_idx);  // -1 past the split's last tile
+        next_idx = load_index(p, w, t + 3, my_row);
+        if (t + 2 < w.tile_end) load_fp8_piece(p, row_after, pieces[0], raw0);
+        store_fp8_piece(raw1, pieces[1], other_tile);
+        row_next = row_after;
+      }
+    }
     wgmma_wait_all();
-    // FP8: hand the buffer back when the producer has a tile t + 2 to put into it.
-    if (kFp8 && t + 2 < w.tile_end) named_barrier_arrive(kBarEmpty + stage, kFp8Threads);
   }
 
   cp_async_wait_all();  // an empty split still issued its query tile
@@ -483,7 +406,7 @@ __global__ void __launch_bounds__(kFp8 ? kFp8Threads : kThreads, 1)
     s_sum[wg * 64 + row0] = l_run[0];
     s_sum[wg * 64 + row0 + 8] = l_run[1];
   }
-  named_barrier(1, kThreads);  // the consumers only (the FP8 producer has returned)
+  __syncthreads();
   float inv[2], lse[2];
 #pragma unroll
   for (int i = 0; i < 2; ++i) {
@@ -556,7 +479,7 @@ cudaError_t launch_fwd(const SparseMlaParams& p, int num_splits, float* o_partia
   if (err != cudaSuccess) return err;
   const int head_tiles = (p.num_heads + kBlockM - 1) / kBlockM;
   const int64_t blocks = static_cast<int64_t>(p.num_tokens) * head_tiles * num_splits;
-  sparse_mla_fwd_kernel<kFp8><<<static_cast<unsigned>(blocks), kFp8 ? kFp8Threads : kThreads, Smem::bytes, stream>>>(
+  sparse_mla_fwd_kernel<kFp8><<<static_cast<unsigned>(blocks), kThreads, Smem::bytes, stream>>>(
       p, num_splits, o_partial, lse_partial);
   err = cudaGetLastError();
   if (err != cudaSuccess || num_splits == 1) return err;
