@@ -39,8 +39,7 @@ constexpr uint32_t kMnLbo = 8192, kMnSbo = 1024;
 #else
 constexpr uint32_t kMnLbo = 1024, kMnSbo = 8192;
 #endif
-// Row max x2, row sum x2, valid flags x2 stages, and the pairs' mbarriers (full x2, ready x2).
-constexpr int kSmallBytes = 3 * 512 + 4 * 8;
+constexpr int kSmallBytes = 3 * 512;                 // row max x2, row sum x2, valid flags x2 stages
 
 /// 2^x with the MUFU approximation (rel. error ~2^-22, far below the bf16 rounding of P).
 __device__ __forceinline__ float fast_exp2(float x) {
@@ -64,27 +63,15 @@ struct Work {
   int token, seq, head0, len, tile_begin, tile_end, split;
 };
 
-/// Decodes blockIdx.x. Unpaired, the split is the fastest index; paired (FP8 cache, exactly two head
-/// tiles: a 2-CTA cluster per token and split), the head tile is, so a cluster holds both halves.
-__device__ __forceinline__ Work decode_work(const SparseMlaParams& p, int num_splits, bool paired) {
+__device__ __forceinline__ Work decode_work(const SparseMlaParams& p, int num_splits) {
   const int head_tiles = (p.num_heads + kBlockM - 1) / kBlockM;
   int bid = blockIdx.x;
   Work w;
-  int head_tile;
-  if (paired) {
-    head_tile = bid & 1;
-    bid >>= 1;
-    w.split = bid % num_splits;
-    bid /= num_splits;
-  } else {
-    w.split = bid % num_splits;
-    bid /= num_splits;
-    head_tile = bid % head_tiles;
-    bid /= head_tiles;
-  }
-  w.head0 = head_tile * kBlockM;
+  w.split = bid % num_splits;
+  bid /= num_splits;
+  w.head0 = (bid % head_tiles) * kBlockM;
   // Last tokens first: in context they have the longest top-k lists, so the tail of the grid is short.
-  w.token = p.num_tokens - 1 - bid;
+  w.token = p.num_tokens - 1 - bid / head_tiles;
   w.seq = w.token / p.tokens_per_seq;
   w.len = p.topk_lengths ? min(max(p.topk_lengths[w.token], 0), p.topk) : p.topk;
   const int tiles = (w.len + kBlockN - 1) / kBlockN;
@@ -121,7 +108,7 @@ __device__ __forceinline__ void issue_tile_bf16(const SparseMlaParams& p, const 
                                                 int* valid, int tid) {
   const int r = tid >> 2, sub = tid & 3;
   const int64_t row = kv_row_of(p, w.seq, idx);
-#ifdef AICONF_SMLA_DEBUG_NO_GATHER  // timing experiment only: results are garbage
+#ifdef AICONF_SMLA_DEBUG_NO_GATHER  // timing experiment only, bf16 cache only (FP8 still loads): results are garbage
   if (sub == 0) valid[r] = row >= 0 ? 1 : 0;
   return;
 #endif
@@ -135,18 +122,17 @@ __device__ __forceinline__ void issue_tile_bf16(const SparseMlaParams& p, const 
   if (sub == 0) valid[r] = ok ? 1 : 0;
 }
 
-/// The piece of an FP8 key tile one thread loads and dequantizes: row `row`, latent chunks
-/// first + stride * s (s = 0..3, 16 e4m3 values each) and rope chunk `rope` (8 bf16 values).
-/// Alone, a CTA covers a tile with two pieces per thread (row tid/4, quarter tid%4, halves h = 0, 1);
-/// in a pair each CTA covers 32 rows with one piece per thread (row 32 rank + tid/8, eighth tid%8).
+/// The piece of an FP8 key tile one thread loads and dequantizes: row `row` (tid / 4), latent
+/// chunks first + 4 s (s = 0..3, 16 e4m3 values each) and rope chunk `rope` (8 bf16 values). A
+/// thread covers its quarter of a row with two pieces, h = 0 and 1, so a warp's 16-byte loads read
+/// 64 contiguous bytes from each of 8 rows.
 struct Fp8Piece {
-  int row, first, stride, rope;
+  int row, first, rope;
 };
 
-__device__ __forceinline__ Fp8Piece fp8_piece(int tid, bool paired, int rank, int h) {
-  if (paired) return {32 * rank + (tid >> 3), tid & 7, 8, tid & 7};
+__device__ __forceinline__ Fp8Piece fp8_piece(int tid, int h) {
   const int sub = tid & 3;
-  return {tid >> 2, 16 * h + sub, 4, 4 * h + sub};
+  return {tid >> 2, 16 * h + sub, 4 * h + sub};
 }
 
 /// A loaded piece, held in registers between the load and the dequantization.
@@ -169,7 +155,7 @@ __device__ __forceinline__ void load_fp8_piece(const SparseMlaParams& p, int64_t
   }
   const uint8_t* src = static_cast<const uint8_t*>(p.kv_cache) + cache_row * kFp8RowBytes;
 #pragma unroll
-  for (int s = 0; s < 4; ++s) x.latent[s] = __ldg(reinterpret_cast<const uint4*>(src + (pc.first + pc.stride * s) * 16));
+  for (int s = 0; s < 4; ++s) x.latent[s] = __ldg(reinterpret_cast<const uint4*>(src + (pc.first + 4 * s) * 16));
   x.scales = __ldg(reinterpret_cast<const float4*>(src + kFp8LatentBytes));
   x.rope = __ldg(reinterpret_cast<const uint4*>(src + kFp8LatentBytes + kFp8ScaleBytes + pc.rope * 16));
 }
@@ -199,89 +185,21 @@ __device__ __forceinline__ void st_shared_v4(uint32_t addr, const uint4& v) {
   asm volatile("st.shared.v4.u32 [%0], {%1, %2, %3, %4};\n" ::"r"(addr), "r"(v.x), "r"(v.y), "r"(v.z), "r"(v.w)
                : "memory");
 }
-/// The address in CTA `rank`'s shared memory of the variable at `addr` in ours.
-__device__ __forceinline__ uint32_t mapa_shared(uint32_t addr, uint32_t rank) {
-  uint32_t r;
-  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;\n" : "=r"(r) : "r"(addr), "r"(rank));
-  return r;
-}
-__device__ __forceinline__ uint32_t cluster_ctarank() {
-  uint32_t r;
-  asm volatile("mov.u32 %0, %%cluster_ctarank;\n" : "=r"(r));
-  return r;
-}
-/// Generic-proxy writes of this thread to any shared memory (ours or a peer's) before async-proxy
-/// (wgmma) reads of it.
-__device__ __forceinline__ void fence_proxy_async_all() { asm volatile("fence.proxy.async;\n" ::: "memory"); }
-/// All threads of both CTAs of the cluster: release our shared-memory writes (local and remote),
-/// acquire the peer's. Only at the start and the end of a pair's work.
-__device__ __forceinline__ void cluster_sync() {
-  asm volatile("barrier.cluster.arrive.release.aligned;\nbarrier.cluster.wait.acquire.aligned;\n" ::: "memory");
-}
 
-// A pair signals tiles with mbarriers (8 bytes of our shared memory each):
-//   full[b]:  "buffer b of this CTA holds the next tile": one local arrival (with the byte count
-//             the peer will send) plus the peer's st.async bytes (transaction count);
-//   ready[b]: "the peer's buffer b may be written": one arrival, by the peer, remote.
-__device__ __forceinline__ void mbarrier_init(uint32_t bar, int count) {
-  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(bar), "r"(count) : "memory");
-}
-/// Makes the mbarrier initializations visible to the peer (before the cluster barrier).
-__device__ __forceinline__ void fence_mbarrier_init() {
-  asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
-}
-/// Arrives on our mbarrier and adds `bytes` to the transaction count of its current phase.
-__device__ __forceinline__ void mbarrier_arrive_expect_tx(uint32_t bar, uint32_t bytes) {
-  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(bar), "r"(bytes) : "memory");
-}
-/// Arrives on the peer's mbarrier (`bar`: a cluster address), releasing our earlier accesses.
-__device__ __forceinline__ void mbarrier_arrive_remote(uint32_t bar) {
-  asm volatile("mbarrier.arrive.release.cluster.shared::cluster.b64 _, [%0];\n" ::"r"(bar) : "memory");
-}
-/// Waits until the phase of parity `parity` of our mbarrier has completed (acquire, cluster scope).
-__device__ __forceinline__ void mbarrier_wait(uint32_t bar, uint32_t parity) {
-  asm volatile(
-      "{\n.reg .pred done;\nwait_%=:\n"
-      "mbarrier.try_wait.parity.acquire.cluster.shared::cta.b64 done, [%0], %1;\n"
-      "@!done bra wait_%=;\n}\n" ::"r"(bar), "r"(parity)
-      : "memory");
-}
-/// 16 bytes into the peer's shared memory, counted on the peer's mbarrier `bar` (cluster addresses).
-__device__ __forceinline__ void st_async_v4(uint32_t addr, const uint4& v, uint32_t bar) {
-  asm volatile("st.async.shared::cluster.mbarrier::complete_tx::bytes.v4.b32 [%0], {%1, %2, %3, %4}, [%5];\n" ::"r"(addr),
-               "r"(v.x), "r"(v.y), "r"(v.z), "r"(v.w), "r"(bar)
-               : "memory");
-}
-__device__ __forceinline__ void st_async_u32(uint32_t addr, uint32_t v, uint32_t bar) {
-  asm volatile("st.async.shared::cluster.mbarrier::complete_tx::bytes.b32 [%0], %1, [%2];\n" ::"r"(addr), "r"(v),
-               "r"(bar)
-               : "memory");
-}
-
-/// Dequantizes a loaded piece into its row of the swizzled bf16 tile at `tile` (shared address),
-/// and when `peer_tile` != 0 also into the peer CTA's copy (a cluster address) with st.async,
-/// counted on the peer's mbarrier `peer_bar`.
-__device__ __forceinline__ void store_fp8_piece(const Fp8Raw& x, const Fp8Piece& pc, uint32_t tile,
-                                                uint32_t peer_tile, uint32_t peer_bar) {
+/// Dequantizes a loaded piece into its row of the swizzled bf16 tile at `tile` (shared address).
+__device__ __forceinline__ void store_fp8_piece(const Fp8Raw& x, const Fp8Piece& pc, uint32_t tile) {
 #pragma unroll
   for (int s = 0; s < 4; ++s) {
-    const int c = pc.first + pc.stride * s;  // latent values [16c, 16c + 16) = bf16 chunks 2c, 2c + 1
+    const int c = pc.first + 4 * s;  // latent values [16c, 16c + 16) = bf16 chunks 2c, 2c + 1
     uint4 lo, hi;
     dequant16(x.latent[s], scale_of_chunk(x.scales, c), lo, hi);
     st_shared_v4(tile + swz_offset(pc.row, 2 * c), lo);
     st_shared_v4(tile + swz_offset(pc.row, 2 * c + 1), hi);
-    if (peer_tile != 0) {
-      st_async_v4(peer_tile + swz_offset(pc.row, 2 * c), lo, peer_bar);
-      st_async_v4(peer_tile + swz_offset(pc.row, 2 * c + 1), hi, peer_bar);
-    }
   }
   st_shared_v4(tile + swz_offset(pc.row, 64 + pc.rope), x.rope);  // bf16 rope values
-  if (peer_tile != 0) st_async_v4(peer_tile + swz_offset(pc.row, 64 + pc.rope), x.rope, peer_bar);
 }
 
-/// kPaired (FP8 only): launched as 2-CTA clusters, the two head tiles of one token and split; each
-/// CTA loads and dequantizes half of every key tile and writes it into both CTAs' shared memory.
-template <bool kFp8, bool kPaired>
+template <bool kFp8>
 __global__ void __launch_bounds__(kThreads, 1)
     sparse_mla_fwd_kernel(const SparseMlaParams p, int num_splits, float* o_partial, float* lse_partial) {
   extern __shared__ uint8_t smem_raw[];
@@ -290,8 +208,6 @@ __global__ void __launch_bounds__(kThreads, 1)
   float* s_max = reinterpret_cast<float*>(smem + L::small);  // [2][64]
   float* s_sum = s_max + 128;                                 // [2][64]
   int* s_valid = reinterpret_cast<int*>(s_sum + 128);         // [2 stages][64]
-  const uint32_t bar_full = smem_u32(s_valid + 128);          // pairs: full[2], then ready[2]
-  const uint32_t bar_ready = bar_full + 16;
 
   const int tid = threadIdx.x;
   const int wg = tid >> 7;               // warpgroup 0/1
@@ -300,8 +216,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   const int row0 = (wtid >> 5) * 16 + (lane >> 2);  // accumulator rows row0 and row0 + 8
   const int colq = (lane & 3) * 2;                   // column pair inside each 8-column group
 
-  static_assert(kFp8 || !kPaired, "pairs share dequantization work: FP8 only");
-  const Work w = decode_work(p, num_splits, kPaired);
+  const Work w = decode_work(p, num_splits);
   const uint32_t q_s = smem_u32(smem + L::q);
   const uint32_t p_s = smem_u32(smem + L::p);
   const float scale_log2 = p.sm_scale * 1.4426950408889634f;
@@ -316,42 +231,9 @@ __global__ void __launch_bounds__(kThreads, 1)
   // FP8: the first tile is dequantized up front; afterwards `raw0` holds piece 0 of the next tile
   // (loaded one phase ahead, so its latency hides behind the math) and `row_next` the cache row of
   // this thread's row of that tile.
-  constexpr int kPieces = kPaired ? 1 : 2;
-  const uint32_t rank = kPaired ? cluster_ctarank() : 0;
-  Fp8Piece pieces[kPieces];
-#pragma unroll
-  for (int h = 0; h < kPieces; ++h) pieces[h] = fp8_piece(tid, kPaired, rank, h);
-  const int my_row = kFp8 ? pieces[0].row : tid >> 2;
-  const bool writes_valid = kFp8 && (tid & (kPaired ? 7 : 3)) == 0;  // one thread per row
-  // Shared address -> the same variable in the peer CTA (0 = no peer).
-  const uint32_t smem_base = smem_u32(smem);
-  const uint32_t peer_base = kPaired ? mapa_shared(smem_base, rank ^ 1) : 0;
-  auto peer = [&](uint32_t addr) -> uint32_t { return kPaired ? peer_base + (addr - smem_base) : 0; };
-  auto set_valid = [&](int buf, bool ok) {  // the flag of my_row in buffer `buf`, in both CTAs of a pair
-    const uint32_t a = smem_u32(s_valid + 64 * buf + my_row);
-    s_valid[64 * buf + my_row] = ok ? 1 : 0;
-    if constexpr (kPaired) st_async_u32(peer(a), ok ? 1 : 0, peer(bar_full + 8 * buf));
-  };
-  // Pairs: the tile of relative index i goes into buffer i % 2 of both CTAs. Before writing it into
-  // the peer, a CTA waits for ready[i % 2] (phase (i / 2) % 2), which the peer arrives on once it
-  // retired tile i - 2; the peer waits for full[i % 2] (same phase), which completes with its own
-  // arrival (carrying the byte count) and our st.async bytes.
-  constexpr uint32_t kPairTxBytes = 32 * (kDqk * 2 + 4);  // 32 rows of 576 bf16 values + their flags
-  auto announce = [&](int i) {  // one thread: tile i may come (ours) and may be sent (the peer's)
-    mbarrier_arrive_expect_tx(bar_full + 8 * (i & 1), kPairTxBytes);
-    mbarrier_arrive_remote(peer(bar_ready + 8 * (i & 1)));
-  };
-  if constexpr (kPaired) {
-    if (tid == 0) {
-      for (int b = 0; b < 2; ++b) {
-        mbarrier_init(bar_full + 8 * b, 1);
-        mbarrier_init(bar_ready + 8 * b, 1);
-      }
-      fence_mbarrier_init();
-    }
-    cluster_sync();  // both CTAs started, their mbarriers initialized
-    if (tid == 0 && w.tile_begin < w.tile_end) announce(0);
-  }
+  const Fp8Piece pieces[2] = {fp8_piece(tid, 0), fp8_piece(tid, 1)};
+  const int my_row = tid >> 2;
+  const bool writes_valid = kFp8 && (tid & 3) == 0;  // one thread per row
   Fp8Raw raw0;
   int64_t row_next = -1;
   if (w.tile_begin < w.tile_end) {
@@ -359,13 +241,13 @@ __global__ void __launch_bounds__(kThreads, 1)
     if constexpr (kFp8) {
       const int64_t row = kv_row_of(p, w.seq, idx);
       const uint32_t tile = smem_u32(smem + L::tile0);
-      Fp8Raw x[kPieces];
 #pragma unroll
-      for (int h = 0; h < kPieces; ++h) load_fp8_piece(p, row, pieces[h], x[h]);
-      if constexpr (kPaired) mbarrier_wait(bar_ready, 0);
-#pragma unroll
-      for (int h = 0; h < kPieces; ++h) store_fp8_piece(x[h], pieces[h], tile, peer(tile), peer(bar_full));
-      if (writes_valid) set_valid(0, row >= 0);
+      for (int h = 0; h < 2; ++h) {
+        Fp8Raw x;
+        load_fp8_piece(p, row, pieces[h], x);
+        store_fp8_piece(x, pieces[h], tile);
+      }
+      if (writes_valid) s_valid[my_row] = row >= 0 ? 1 : 0;
       row_next = kv_row_of(p, w.seq, load_index(p, w, w.tile_begin + 1, my_row));
       load_fp8_piece(p, row_next, pieces[0], raw0);
     } else {
@@ -381,15 +263,8 @@ __global__ void __launch_bounds__(kThreads, 1)
     const uint32_t other_tile = smem_u32(smem + (stage ? L::tile0 : L::tile1));
     const bool has_next = t + 1 < w.tile_end;
     cp_async_wait_all();
-    if constexpr (kPaired) {
-      mbarrier_wait(bar_full + 8 * stage, (it >> 1) & 1);  // the peer's half of tile `stage` has landed
-      fence_proxy_async_all();  // our writes and the peer's observed ones before the wgmma read them
-      __syncthreads();          // our half complete; our wgmma of the other buffer have all retired
-      if (tid == 0 && has_next) announce(it + 1);
-    } else {
-      fence_proxy_async();  // this thread's generic-proxy tile writes (FP8) before the wgmma read them
-      __syncthreads();      // tile `stage` complete; the other buffer's wgmma have all retired
-    }
+    fence_proxy_async();  // this thread's generic-proxy tile writes (FP8) before the wgmma read them
+    __syncthreads();      // tile `stage` complete; the other buffer's wgmma have all retired
     if constexpr (!kFp8) {
       if (has_next) issue_tile_bf16(p, w, next_idx, other_tile, s_valid + 64 * (stage ^ 1), tid);
       cp_async_commit();
@@ -414,14 +289,13 @@ __global__ void __launch_bounds__(kThreads, 1)
     }
     wgmma_commit();
     }
-    // FP8, while QK runs: dequantize piece 0 of the next tile, then (alone) load its piece 1.
+    // FP8, while QK runs: dequantize piece 0 of the next tile, then load its piece 1.
     Fp8Raw raw1;
     if constexpr (kFp8) {
       if (has_next) {
-        if constexpr (kPaired) mbarrier_wait(bar_ready + 8 * (stage ^ 1), ((it + 1) >> 1) & 1);
-        store_fp8_piece(raw0, pieces[0], other_tile, peer(other_tile), peer(bar_full + 8 * (stage ^ 1)));
-        if (writes_valid) set_valid(stage ^ 1, row_next >= 0);
-        if constexpr (!kPaired) load_fp8_piece(p, row_next, pieces[1], raw1);
+        store_fp8_piece(raw0, pieces[0], other_tile);
+        if (writes_valid) s_valid[64 * (stage ^ 1) + my_row] = row_next >= 0 ? 1 : 0;
+        load_fp8_piece(p, row_next, pieces[1], raw1);
       }
     }
     wgmma_wait_all();
@@ -507,14 +381,13 @@ __global__ void __launch_bounds__(kThreads, 1)
     }
     wgmma_commit();
     }
-    // FP8, while PV runs: load piece 0 of the tile after next, then (alone) dequantize piece 1 of
-    // the next one.
+    // FP8, while PV runs: load piece 0 of the tile after next, then dequantize piece 1 of the next.
     if constexpr (kFp8) {
       if (has_next) {
         const int64_t row_after = kv_row_of(p, w.seq, next_idx);  // -1 past the split's last tile
         next_idx = load_index(p, w, t + 3, my_row);
         if (t + 2 < w.tile_end) load_fp8_piece(p, row_after, pieces[0], raw0);
-        if constexpr (!kPaired) store_fp8_piece(raw1, pieces[1], other_tile, 0, 0);
+        store_fp8_piece(raw1, pieces[1], other_tile);
         row_next = row_after;
       }
     }
@@ -522,7 +395,6 @@ __global__ void __launch_bounds__(kThreads, 1)
   }
 
   cp_async_wait_all();  // an empty split still issued its query tile
-  if constexpr (kPaired) cluster_sync();  // no st.async or arrival may reach a CTA that has exited
 
   // ---- epilogue: total row sums over the 4 lanes of a row and both warpgroups
 #pragma unroll
@@ -597,41 +469,23 @@ __global__ void __launch_bounds__(128) sparse_mla_combine_kernel(const SparseMla
   if (p.lse != nullptr && threadIdx.x == 0) p.lse[th] = denom > 0.f ? m + logf(denom) : -INFINITY;
 }
 
-template <bool kFp8, bool kPaired>
+template <bool kFp8>
 cudaError_t launch_fwd(const SparseMlaParams& p, int num_splits, float* o_partial, float* lse_partial,
                        cudaStream_t stream) {
   // Raising the dynamic shared-memory limit is per function and idempotent; doing it every call
   // keeps the launch free of static state (cheap next to a kernel).
-  const auto kernel = sparse_mla_fwd_kernel<kFp8, kPaired>;
-  cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, Smem::bytes);
+  cudaError_t err = cudaFuncSetAttribute(sparse_mla_fwd_kernel<kFp8>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                         Smem::bytes);
   if (err != cudaSuccess) return err;
   const int head_tiles = (p.num_heads + kBlockM - 1) / kBlockM;
   const int64_t blocks = static_cast<int64_t>(p.num_tokens) * head_tiles * num_splits;
-  cudaLaunchConfig_t config = {};
-  config.gridDim = dim3(static_cast<unsigned>(blocks));
-  config.blockDim = dim3(kThreads);
-  config.dynamicSmemBytes = Smem::bytes;
-  config.stream = stream;
-  cudaLaunchAttribute cluster;
-  cluster.id = cudaLaunchAttributeClusterDimension;
-  cluster.val.clusterDim.x = kPaired ? 2 : 1;
-  cluster.val.clusterDim.y = 1;
-  cluster.val.clusterDim.z = 1;
-  config.attrs = &cluster;
-  config.numAttrs = kPaired ? 1 : 0;  // unpaired: a plain launch
-  err = cudaLaunchKernelEx(&config, kernel, p, num_splits, o_partial, lse_partial);
+  sparse_mla_fwd_kernel<kFp8><<<static_cast<unsigned>(blocks), kThreads, Smem::bytes, stream>>>(
+      p, num_splits, o_partial, lse_partial);
+  err = cudaGetLastError();
   if (err != cudaSuccess || num_splits == 1) return err;
   sparse_mla_combine_kernel<<<static_cast<unsigned>(static_cast<int64_t>(p.num_tokens) * p.num_heads), 128, 0,
                               stream>>>(p, num_splits, o_partial, lse_partial);
   return cudaGetLastError();
-}
-
-/// FP8 with exactly two head tiles (65..128 heads) runs as pairs: half the dequantization per CTA.
-bool use_pairs(const SparseMlaParams& p) {
-#ifdef AICONF_SMLA_NO_PAIR  // timing experiment: every CTA dequantizes whole tiles
-  return false;
-#endif
-  return p.kv_format != KvCacheFormat::kBf16 && (p.num_heads + kBlockM - 1) / kBlockM == 2;
 }
 
 }  // namespace
@@ -686,9 +540,8 @@ cudaError_t launch_sparse_mla(const SparseMlaParams& p, void* workspace, cudaStr
   }
   nvtxRangePushA(p.kv_format == KvCacheFormat::kBf16 ? "sparse_mla_fwd_bf16" : "sparse_mla_fwd_fp8");
   const cudaError_t err = p.kv_format == KvCacheFormat::kBf16
-                              ? detail::launch_fwd<false, false>(p, s, o_partial, lse_partial, stream)
-                              : detail::use_pairs(p) ? detail::launch_fwd<true, true>(p, s, o_partial, lse_partial, stream)
-                                                     : detail::launch_fwd<true, false>(p, s, o_partial, lse_partial, stream);
+                              ? detail::launch_fwd<false>(p, s, o_partial, lse_partial, stream)
+                              : detail::launch_fwd<true>(p, s, o_partial, lse_partial, stream);
   nvtxRangePop();
   return err;
 }
