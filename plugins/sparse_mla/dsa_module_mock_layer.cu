@@ -172,6 +172,7 @@ protected:
       chunks_.plan(s_.batch, s_.isl, s_.step, stream);
       ld_logits_ = chunks_.ld;
       logits_.resize(chunks_.logits_bytes(s_.isl));
+      topk_rows_.resize(chunks_.chunk * s_.topk * 4);
     }
     gemm_workspace_.resize(gemm::GemmRunner::workspace_bytes());
     if (!cublas_) AICONF_CUBLAS_CHECK(cublasCreate(&cublas_));
@@ -268,34 +269,66 @@ protected:
   void indexer_context(cudaStream_t stream) {
     for (std::int64_t first = 0; first < s_.batch; first += chunks_.chunk) {
       const std::int64_t seqs = std::min(chunks_.chunk, s_.batch - first);
-      dsa::IndexerLogitsContextArgs a;
-      a.q = iq8_.get<std::uint8_t>() + first * s_.isl * s_.index_heads * s_.index_dim;
-      a.weights = iw_f32_.get<float>() + first * s_.isl * s_.index_heads;
-      a.k_fp8 = index_k_.get<std::uint8_t>() + first * s_.keys() * s_.index_dim;
-      a.k_scale = index_scale_.get<float>() + first * s_.keys();
-      a.ks = chunks_.ks.get<std::int32_t>();
-      a.ke = chunks_.ke.get<std::int32_t>();
-      a.logits = logits_.get<float>();
-      a.ld_logits = ld_logits_;
-      a.n_tokens = static_cast<int>(seqs * s_.isl);
-      a.n_keys = a.n_cols = static_cast<int>(seqs * s_.keys());
-      a.n_heads = static_cast<int>(s_.index_heads);
-      a.head_dim = static_cast<int>(s_.index_dim);
-      a.fill_masked = false;
-      AICONF_CUDA_CHECK(dsa::launch_indexer_logits_context(a, stream));
-      // Top-k per sequence: its rows' valid columns start at its own key offset in the chunk.
+      context_logits(first, seqs, stream);
+      // Fewer launches either way: one per position when the chunk has more sequences than positions.
+      context_topk(first, seqs, s_.isl < seqs, indices_.get<std::int32_t>(), stream);
+    }
+  }
+
+  /// Indexer logits of the chunk of `seqs` sequences starting at `first` into logits_: row t of
+  /// sequence j holds its keys at columns [j * keys, j * keys + step + t + 1).
+  void context_logits(std::int64_t first, std::int64_t seqs, cudaStream_t stream) {
+    dsa::IndexerLogitsContextArgs a;
+    a.q = iq8_.get<std::uint8_t>() + first * s_.isl * s_.index_heads * s_.index_dim;
+    a.weights = iw_f32_.get<float>() + first * s_.isl * s_.index_heads;
+    a.k_fp8 = index_k_.get<std::uint8_t>() + first * s_.keys() * s_.index_dim;
+    a.k_scale = index_scale_.get<float>() + first * s_.keys();
+    a.ks = chunks_.ks.get<std::int32_t>();
+    a.ke = chunks_.ke.get<std::int32_t>();
+    a.logits = logits_.get<float>();
+    a.ld_logits = ld_logits_;
+    a.n_tokens = static_cast<int>(seqs * s_.isl);
+    a.n_keys = a.n_cols = static_cast<int>(seqs * s_.keys());
+    a.n_heads = static_cast<int>(s_.index_heads);
+    a.head_dim = static_cast<int>(s_.index_dim);
+    a.fill_masked = false;
+    AICONF_CUDA_CHECK(dsa::launch_indexer_logits_context(a, stream));
+  }
+
+  /// Top-k of the chunk's logits into `indices` (token-major [tokens, topk]). Per sequence: one
+  /// launch over its isl rows, whose columns start at its own key offset. Per position (`by_position`):
+  /// row t of every sequence of the chunk is equally spaced (stride isl * ld + keys) with the same
+  /// length step + t + 1, so one launch covers the chunk's row t (that engines batch the top-k over
+  /// sequences is what makes many short prefills cheap); for isl > 1 its rows go through
+  /// topk_rows_ and a 2-D copy into their token slots.
+  void context_topk(std::int64_t first, std::int64_t seqs, bool by_position, std::int32_t* indices, cudaStream_t stream) {
+    const std::int64_t keys = s_.keys(), k = s_.topk;
+    dsa::TopkProblem t;
+    t.k = static_cast<std::int32_t>(k);
+    if (!by_position) {
       for (std::int64_t j = 0; j < seqs; ++j) {
-        dsa::TopkProblem t;
-        t.logits = logits_.get<float>() + j * s_.isl * ld_logits_ + j * s_.keys();
-        t.indices = indices_.get<std::int32_t>() + (first + j) * s_.isl * s_.topk;
+        t.logits = logits_.get<float>() + j * s_.isl * ld_logits_ + j * keys;
+        t.indices = indices + (first + j) * s_.isl * k;
         t.rows = s_.isl;
-        t.cols = s_.keys();
+        t.cols = keys;
         t.ld = ld_logits_;
-        t.k = static_cast<std::int32_t>(s_.topk);
         t.causal = true;
         t.causal_offset = s_.step;
         AICONF_CUDA_CHECK(dsa::launch_topk(t, nullptr, 0, stream));
       }
+      return;
+    }
+    for (std::int64_t pos = 0; pos < s_.isl; ++pos) {
+      std::int32_t* dst = indices + (first * s_.isl + pos) * k;
+      t.logits = logits_.get<float>() + pos * ld_logits_;
+      t.indices = s_.isl == 1 ? dst : topk_rows_.get<std::int32_t>();
+      t.rows = seqs;
+      t.cols = s_.step + pos + 1;
+      t.ld = s_.isl * ld_logits_ + keys;
+      AICONF_CUDA_CHECK(dsa::launch_topk(t, nullptr, 0, stream));
+      if (s_.isl > 1)
+        AICONF_CUDA_CHECK(cudaMemcpy2DAsync(dst, s_.isl * k * 4, topk_rows_.get(), k * 4, k * 4, seqs,
+                                            cudaMemcpyDeviceToDevice, stream));
     }
   }
 
@@ -351,18 +384,48 @@ protected:
         bad_idx += !(v == -1 || (v >= 0 && v < visible));
       }
     }
+    const std::int64_t layout_mismatch = generation_ ? 0 : topk_layouts_mismatch(stream);
     CheckReport c;
-    c.passed = bad_out == 0 && bad_idx == 0;
+    c.passed = bad_out == 0 && bad_idx == 0 && layout_mismatch == 0;
     c.max_rel_error = c.passed ? 0 : 1;
     c.details = "DSA module: " + std::to_string(bad_out) + " non-finite/unwritten outputs of " + std::to_string(out.size()) +
                 ", " + std::to_string(bad_idx) + " out-of-range top-k indices (stages are checked by their own mock layers)";
+    if (!generation_)
+      c.details += ", " + std::to_string(layout_mismatch) + " rows whose top-k differs between the per-sequence and the per-position launches";
     return c;
+  }
+
+  /// Context: recomputes every chunk's logits and takes the top-k both ways (per sequence, per
+  /// position), whatever enqueue() picks for this shape; returns the rows whose index sets differ.
+  std::int64_t topk_layouts_mismatch(cudaStream_t stream) {
+    const std::int64_t T = s_.tokens(), k = s_.topk;
+    DeviceBuffer by_seq(T * k * 4), by_pos(T * k * 4);
+    fill_bytes(by_seq.get(), by_seq.bytes(), 0x7F, stream);
+    fill_bytes(by_pos.get(), by_pos.bytes(), 0x7E, stream);  // different poisons: unwritten rows differ
+    for (std::int64_t first = 0; first < s_.batch; first += chunks_.chunk) {
+      const std::int64_t seqs = std::min(chunks_.chunk, s_.batch - first);
+      context_logits(first, seqs, stream);
+      context_topk(first, seqs, false, by_seq.get<std::int32_t>(), stream);
+      context_topk(first, seqs, true, by_pos.get<std::int32_t>(), stream);
+    }
+    std::vector<std::int32_t> a(T * k), b(T * k);
+    AICONF_CUDA_CHECK(cudaMemcpyAsync(a.data(), by_seq.get(), a.size() * 4, cudaMemcpyDeviceToHost, stream));
+    AICONF_CUDA_CHECK(cudaMemcpyAsync(b.data(), by_pos.get(), b.size() * 4, cudaMemcpyDeviceToHost, stream));
+    AICONF_CUDA_CHECK(cudaStreamSynchronize(stream));
+    std::int64_t mismatched = 0;
+    for (std::int64_t t = 0; t < T; ++t) {
+      std::sort(a.begin() + t * k, a.begin() + (t + 1) * k);
+      std::sort(b.begin() + t * k, b.begin() + (t + 1) * k);
+      mismatched += !std::equal(a.begin() + t * k, a.begin() + (t + 1) * k, b.begin() + t * k);
+    }
+    return mismatched;
   }
 
   void free_buffers() noexcept override {
     for (DeviceBuffer* b : {&x_, &a_out_, &q_lat_, &q_b_out_, &q_mqa_, &iq_, &ik_, &iw_, &iq8_, &iq_scale_, &iw_f32_, &ik8_,
                             &ik_scale_, &attn_, &attn_v_, &out_, &indices_, &w_uk_, &w_uv_, &cache_, &index_pool_, &table_,
-                            &lens_, &logits_, &row_lens_, &index_k_, &index_scale_, &gemm_workspace_, &mla_workspace_})
+                            &lens_, &logits_, &row_lens_, &index_k_, &index_scale_, &topk_rows_, &gemm_workspace_,
+                            &mla_workspace_})
       b->release();
     chunks_.release();
     for (LinearLayer* l : {&fused_a_, &q_b_, &wq_b_, &wk_, &weights_proj_, &o_proj_}) *l = LinearLayer{};
@@ -381,7 +444,7 @@ private:
   LinearLayer fused_a_, q_b_, wq_b_, wk_, weights_proj_, o_proj_;
   DeviceBuffer x_, a_out_, q_lat_, q_b_out_, q_mqa_, iq_, ik_, iw_, iq8_, iq_scale_, iw_f32_, ik8_, ik_scale_, attn_, attn_v_,
       out_, indices_, w_uk_, w_uv_, cache_, index_pool_, table_, lens_, logits_, row_lens_, index_k_, index_scale_,
-      gemm_workspace_, mla_workspace_;
+      topk_rows_, gemm_workspace_, mla_workspace_;
   PrefillChunks chunks_;
   std::int64_t cache_rows_ = 0, ld_logits_ = 0;
   int block_table_stride_ = 0;
