@@ -94,6 +94,18 @@ __global__ void write_latent_cache(const std::uint16_t* a_out, std::int64_t a_ld
   }
 }
 
+// The logit of each selected key, for comparing two top-k results up to ties: slot j of token row r
+// (of a chunk: sequence r / isl, whose keys start at column (r / isl) * keys) -> its logit, or
+// -inf for an empty slot (-1).
+__global__ void gather_topk_logits(const float* logits, std::int64_t ld, std::int64_t keys, std::int64_t isl,
+                                   const std::int32_t* indices, std::int64_t k, std::int64_t rows, float* out) {
+  for (std::int64_t i = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x; i < rows * k; i += std::int64_t(gridDim.x) * blockDim.x) {
+    const std::int64_t r = i / k;
+    const std::int32_t v = indices[i];
+    out[i] = v < 0 ? -INFINITY : logits[r * ld + (r / isl) * keys + v];
+  }
+}
+
 class DsaModuleLayer : public MockLayerBase {
 public:
   explicit DsaModuleLayer(bool generation) : MockLayerBase("aiconf_dsa_module"), generation_(generation) {}
@@ -391,34 +403,56 @@ protected:
     c.details = "DSA module: " + std::to_string(bad_out) + " non-finite/unwritten outputs of " + std::to_string(out.size()) +
                 ", " + std::to_string(bad_idx) + " out-of-range top-k indices (stages are checked by their own mock layers)";
     if (!generation_)
-      c.details += ", " + std::to_string(layout_mismatch) + " rows whose top-k differs between the per-sequence and the per-position launches";
+      c.details += ", " + std::to_string(layout_mismatch) +
+                   " rows whose top-k logits differ between the per-sequence and the per-position launches";
     return c;
   }
 
   /// Context: recomputes every chunk's logits and takes the top-k both ways (per sequence, per
-  /// position), whatever enqueue() picks for this shape; returns the rows whose index sets differ.
+  /// position), whatever enqueue() picks for this shape. Returns the rows whose selections differ
+  /// other than by ties: different index sets must select the same multiset of logits (the FP8
+  /// indexer's logits tie now and then, and either key of a tie at the k-th place is a right answer).
+  /// The indices are poisoned differently, so an unwritten slot cannot pass (nor index the logits:
+  /// the poisons are checked before gathering).
   std::int64_t topk_layouts_mismatch(cudaStream_t stream) {
     const std::int64_t T = s_.tokens(), k = s_.topk;
-    DeviceBuffer by_seq(T * k * 4), by_pos(T * k * 4);
+    DeviceBuffer by_seq(T * k * 4), by_pos(T * k * 4), val_seq(T * k * 4), val_pos(T * k * 4);
     fill_bytes(by_seq.get(), by_seq.bytes(), 0x7F, stream);
-    fill_bytes(by_pos.get(), by_pos.bytes(), 0x7E, stream);  // different poisons: unwritten rows differ
+    fill_bytes(by_pos.get(), by_pos.bytes(), 0x7E, stream);
+    std::int64_t bad = 0;
     for (std::int64_t first = 0; first < s_.batch; first += chunks_.chunk) {
-      const std::int64_t seqs = std::min(chunks_.chunk, s_.batch - first);
+      const std::int64_t seqs = std::min(chunks_.chunk, s_.batch - first), rows = seqs * s_.isl, off = first * s_.isl * k;
       context_logits(first, seqs, stream);
       context_topk(first, seqs, false, by_seq.get<std::int32_t>(), stream);
       context_topk(first, seqs, true, by_pos.get<std::int32_t>(), stream);
+      std::vector<std::int32_t> a(rows * k), b(rows * k);
+      AICONF_CUDA_CHECK(cudaMemcpyAsync(a.data(), by_seq.get<std::int32_t>() + off, a.size() * 4, cudaMemcpyDeviceToHost, stream));
+      AICONF_CUDA_CHECK(cudaMemcpyAsync(b.data(), by_pos.get<std::int32_t>() + off, b.size() * 4, cudaMemcpyDeviceToHost, stream));
+      AICONF_CUDA_CHECK(cudaStreamSynchronize(stream));
+      std::vector<char> row_ok(rows, 1);
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int64_t visible = s_.step + r % s_.isl + 1;
+        for (std::int64_t j = 0; j < k; ++j)
+          for (std::int32_t v : {a[r * k + j], b[r * k + j]}) row_ok[r] &= v == -1 || (v >= 0 && v < visible);
+      }
+      for (std::int64_t r = 0; r < rows; ++r) bad += !row_ok[r];
+      if (bad) continue;  // out-of-range indices: not gathered
+      gather_topk_logits<<<256, 256, 0, stream>>>(logits_.get<float>(), ld_logits_, s_.keys(), s_.isl,
+                                                  by_seq.get<std::int32_t>() + off, k, rows, val_seq.get<float>());
+      gather_topk_logits<<<256, 256, 0, stream>>>(logits_.get<float>(), ld_logits_, s_.keys(), s_.isl,
+                                                  by_pos.get<std::int32_t>() + off, k, rows, val_pos.get<float>());
+      AICONF_CUDA_CHECK(cudaGetLastError());
+      std::vector<float> va(rows * k), vb(rows * k);
+      AICONF_CUDA_CHECK(cudaMemcpyAsync(va.data(), val_seq.get(), va.size() * 4, cudaMemcpyDeviceToHost, stream));
+      AICONF_CUDA_CHECK(cudaMemcpyAsync(vb.data(), val_pos.get(), vb.size() * 4, cudaMemcpyDeviceToHost, stream));
+      AICONF_CUDA_CHECK(cudaStreamSynchronize(stream));
+      for (std::int64_t r = 0; r < rows; ++r) {
+        std::sort(va.begin() + r * k, va.begin() + (r + 1) * k);
+        std::sort(vb.begin() + r * k, vb.begin() + (r + 1) * k);
+        bad += !std::equal(va.begin() + r * k, va.begin() + (r + 1) * k, vb.begin() + r * k);
+      }
     }
-    std::vector<std::int32_t> a(T * k), b(T * k);
-    AICONF_CUDA_CHECK(cudaMemcpyAsync(a.data(), by_seq.get(), a.size() * 4, cudaMemcpyDeviceToHost, stream));
-    AICONF_CUDA_CHECK(cudaMemcpyAsync(b.data(), by_pos.get(), b.size() * 4, cudaMemcpyDeviceToHost, stream));
-    AICONF_CUDA_CHECK(cudaStreamSynchronize(stream));
-    std::int64_t mismatched = 0;
-    for (std::int64_t t = 0; t < T; ++t) {
-      std::sort(a.begin() + t * k, a.begin() + (t + 1) * k);
-      std::sort(b.begin() + t * k, b.begin() + (t + 1) * k);
-      mismatched += !std::equal(a.begin() + t * k, a.begin() + (t + 1) * k, b.begin() + t * k);
-    }
-    return mismatched;
+    return bad;
   }
 
   void free_buffers() noexcept override {
