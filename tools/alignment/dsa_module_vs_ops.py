@@ -12,7 +12,9 @@ For each shape:
     - fused q_a+kv_a GEMM (n = q_lora + kv_lora + rope) instead of two GEMMs,
     - bf16 absorption BMMs (the module always runs cuBLAS strided-batched bf16; the op sum reads our
       mla_bmm table, fp8 rows for fp8_block, or prices them empirically where there is none),
-    - context: one top-k launch per sequence (the op table times one launch over all rows),
+    - context: one top-k launch per sequence (the op table times one launch over all rows); the
+      module launches per position instead when a logits chunk holds more sequences than positions
+      (isl=1 and other short prefills in large batches), which no shape of this report does (asserted),
     - kernels only the module runs: FP8 1x128 activation quantization before every fp8_block GEMM,
       the indexer's q/k FP8 quantization and head-weight fold, the latent cache write (context).
 
@@ -140,7 +142,12 @@ def one_shape(system, roots, phase, gemm_type, heads, b, isl, step):
                 "delta_ms": pre["ms"] + post["ms"] - P["q_absorb_bmm"]["ms"] - P["o_absorb_bmm"]["ms"],
                 "basis": "mla_bmm_pre/post bf16 %s/%s (%s)" % (pre["provenance"], post["provenance"], pre["table"] or "-"),
                 "kind": "data"})
-    # 3. Context: the module launches top-k once per sequence.
+    # 3. Context: the module launches top-k once per sequence, unless a logits chunk (about 1 GiB of
+    # fp32, plugins/common/cuda/include/aiconf_plugins/prefill_chunks.h) holds more sequences than
+    # positions: then once per position, which is not priced here.
+    if phase == "context":
+        chunk = max(1, min(b, int(math.sqrt(float(1 << 30) / (4.0 * isl * (step + isl))))))
+        assert isl >= chunk, "context shape b%d isl%d takes the module's per-position top-k: not priced" % (b, isl)
     if phase == "context" and b > 1:
         t1 = q("dsa_topk_context", {"index_topk": DSV32["index_topk"], "batch_size": 1, "isl": isl, "step": step})
         adj.append({"kernel": "top-k launched once per sequence (%d launches) instead of once over all rows" % b,
