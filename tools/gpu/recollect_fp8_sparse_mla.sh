@@ -19,17 +19,11 @@ if [ "$part" = gen ]; then
   ./build-gpu/bin/sparse_mla_kernels_bench "$out/bench_table.md" >"$out/bench_log.txt" 2>&1
   echo "bench rc=$? ($(( $(date +%s) - t0 )) s)"
 fi
-c() {  # <model> <collector>
-  local s=$(date +%s)
-  ./build-gpu/bin/aiconf-collect --model "examples/configs/$1.json" --collector "$2" --out "$out/perfdb" \
-    --filter kv_cache_dtype=fp8 --resume --time-budget-s "$budget" --min-samples 3 --max-samples 15 \
-    --case-time-s 0.5 --warmup 2 2>&1 | grep "^aiconf-collect"
-  echo "  $2: $(( $(date +%s) - s )) s wall"
-}
 case $part in
   gen) pairs="DeepSeek-V3.2:sparse_mla_generation DeepSeek-V3:mla_generation DeepSeek-V3:mla_generation_module" ;;
   ctx) pairs="DeepSeek-V3.2:sparse_mla_context" ;;
   *) pairs="" ;;
 esac
 shift $(( $# < 3 ? $# : 3 ))
-for pair in $pairs "$@"; do c "${pair%%:*}" "${pair#*:}"; done
+# The collection itself: the FP8-cache rows of each pair (its build step finds everything built).
+tools/gpu/recollect_rows.sh "$out" kv_cache_dtype=fp8 "$budget" $pairs "$@"
