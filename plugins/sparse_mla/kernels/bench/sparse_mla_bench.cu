@@ -54,7 +54,21 @@ struct Row {
   int b, s_q, h, L, T;
   double us, tflops, gbs, pct_flop, pct_bw;
   int splits;
+  std::string kernel;
 };
+
+const char* kernel_name(SparseMlaKernel k) { return k == SparseMlaKernel::kNarrowHeads ? "narrow" : "tile64"; }
+
+/// The kernels to time for a shape: the automatic choice, plus the 64-head-tile kernel where the
+/// narrow one is chosen (the before/after of the same run).
+std::vector<SparseMlaKernel> kernels_for(KvCacheFormat fmt, int heads) {
+  SparseMlaParams p;
+  p.kv_format = fmt;
+  p.num_heads = heads;
+  if (sparse_mla_kernel(p) == SparseMlaKernel::kNarrowHeads)
+    return {SparseMlaKernel::kNarrowHeads, SparseMlaKernel::kHeadTile64};
+  return {SparseMlaKernel::kAuto};
+}
 
 }  // namespace
 
@@ -126,8 +140,8 @@ int main(int argc, char** argv) {
     r.pct_flop = 100 * r.tflops / peak_tflops;
     r.pct_bw = 100 * r.gbs / peak_gbs;
     rows.push_back(r);
-    std::printf("%s %s b=%d s_q=%d h=%d L=%d T=%d: %.1f us, %.1f TFLOP/s, %.0f GB/s, splits %d\n", r.kind.c_str(),
-                r.fmt.c_str(), r.b, r.s_q, r.h, r.L, r.T, r.us, r.tflops, r.gbs, r.splits);
+    std::printf("%s %s b=%d s_q=%d h=%d L=%d T=%d %s: %.1f us, %.1f TFLOP/s, %.0f GB/s, splits %d\n", r.kind.c_str(),
+                r.fmt.c_str(), r.b, r.s_q, r.h, r.L, r.T, r.kernel.c_str(), r.us, r.tflops, r.gbs, r.splits);
     std::fflush(stdout);
   };
 
@@ -142,8 +156,9 @@ int main(int argc, char** argv) {
     for (int L : {8192, 32768})
       for (int b : {1, 64, 128})
         for (int s_q : {1, 2})
-          for (int h : {128, 16}) {
-            if (quick && !(L == 8192 && ((b == 64 && s_q == 1 && h == 128) || (b == 128 && s_q == 2))))
+          for (int h : {128, 32, 16})
+          for (SparseMlaKernel kernel : kernels_for(fmt, h)) {
+            if (quick && !(L == 8192 && h != 32 && ((b == 64 && s_q == 1) || (b == 128 && s_q == 2))))
               continue;
             SparseMlaParams p;
             p.num_tokens = b * s_q;
@@ -159,6 +174,7 @@ int main(int argc, char** argv) {
             p.indices = idx.as<int32_t>();
             p.out = out.as<__nv_bfloat16>();
             p.lse = lse.as<float>();
+            p.kernel = kernel;
             if (paged) {
               std::vector<int32_t> pages(size_t(b) * (L / 64));
               for (size_t i = 0; i < pages.size(); ++i) pages[i] = static_cast<int32_t>(i);
@@ -171,7 +187,7 @@ int main(int argc, char** argv) {
             fill_indices<<<1024, 256>>>(idx.as<int32_t>(), int64_t(p.num_tokens) * topk, topk, L, 11 + b + L);
             AICONF_GPU_CHECK(cudaGetLastError());
             Row r{"gen", std::string(fmt == KvCacheFormat::kBf16 ? "bf16" : "fp8") + (paged ? " paged" : ""), b, s_q, h, L, 0, 0, 0, 0, 0, 0,
-                  sparse_mla_num_splits(p)};
+                  sparse_mla_num_splits(p), kernel_name(sparse_mla_kernel(p))};
             r.us = time_it(p);
             const double nt = p.num_tokens;
             add(r, nt * 2.0 * topk * h * (576 + 512),
@@ -206,8 +222,11 @@ int main(int argc, char** argv) {
     }
     AICONF_GPU_CHECK(cudaMemcpy(idx.ptr, hidx.data(), hidx.size() * 4, cudaMemcpyHostToDevice));
     AICONF_GPU_CHECK(cudaMemcpy(lens.ptr, hlen.data(), hlen.size() * 4, cudaMemcpyHostToDevice));
-    for (int h : {128, 16}) {
+    for (int h : {128, 32, 16})
+    for (SparseMlaKernel kernel : kernels_for(KvCacheFormat::kBf16, h)) {
+      if (quick && h == 32) continue;
       SparseMlaParams p;
+      p.kernel = kernel;
       p.num_tokens = T;
       p.num_heads = h;
       p.topk = topk;
@@ -221,18 +240,18 @@ int main(int argc, char** argv) {
       p.topk_lengths = lens.as<int32_t>();
       p.out = out.as<__nv_bfloat16>();
       p.lse = lse.as<float>();
-      Row r{"ctx", "bf16", 1, T, h, T, T, 0, 0, 0, 0, 0, sparse_mla_num_splits(p)};
+      Row r{"ctx", "bf16", 1, T, h, T, T, 0, 0, 0, 0, 0, sparse_mla_num_splits(p), kernel_name(sparse_mla_kernel(p))};
       r.us = time_it(p);
       // Bytes: the whole causal cache is the floor for context (rows are re-used across queries).
       add(r, pairs * 2.0 * h * (576 + 512), double(T) * h * 576 * 2 + double(T) * 1152 + double(T) * h * 512 * 2 + pairs * 4);
     }
   }
 
-  std::string md = "Device: " + std::string(prop.name) + "\n\n| phase | cache | b | s_q | h | L (cache) | splits | time (us) | TFLOP/s | % bf16 peak | GB/s | % copy BW |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  std::string md = "Device: " + std::string(prop.name) + "\n\n| phase | cache | b | s_q | h | L (cache) | kernel | splits | time (us) | TFLOP/s | % bf16 peak | GB/s | % copy BW |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   char line[512];
   for (const Row& r : rows) {
-    std::snprintf(line, sizeof line, "| %s | %s | %d | %d | %d | %d | %d | %.1f | %.1f | %.1f%% | %.0f | %.1f%% |\n",
-                  r.kind.c_str(), r.fmt.c_str(), r.b, r.s_q, r.h, r.L, r.splits, r.us, r.tflops, r.pct_flop, r.gbs,
+    std::snprintf(line, sizeof line, "| %s | %s | %d | %d | %d | %d | %s | %d | %.1f | %.1f | %.1f%% | %.0f | %.1f%% |\n",
+                  r.kind.c_str(), r.fmt.c_str(), r.b, r.s_q, r.h, r.L, r.kernel.c_str(), r.splits, r.us, r.tflops, r.pct_flop, r.gbs,
                   r.pct_bw);
     md += line;
   }

@@ -1,4 +1,4 @@
-// Parameter validation shared by both launch paths (host only).
+// Parameter validation shared by both launch paths, and the choice of forward kernel (host only).
 #include "aiconf/sparse_mla/sparse_mla.h"
 
 namespace aiconf::sparse_mla {
@@ -20,7 +20,18 @@ const char* sparse_mla_check(const SparseMlaParams& p) {
   if (p.num_tokens > 0 && !p.dense_keys && p.indices == nullptr)
     return "SparseMlaParams.indices: must be non-null unless dense_keys is set";
   if (p.num_splits < 0 || p.num_splits > 64) return "SparseMlaParams.num_splits: expected 0 (auto) .. 64";
+  if (p.kernel != SparseMlaKernel::kAuto && p.kernel != SparseMlaKernel::kHeadTile64 &&
+      p.kernel != SparseMlaKernel::kNarrowHeads)
+    return "SparseMlaParams.kernel: expected kAuto, kHeadTile64 or kNarrowHeads";
+  if (p.kernel == SparseMlaKernel::kNarrowHeads && (p.kv_format != KvCacheFormat::kBf16 || p.num_heads > 32))
+    return "SparseMlaParams.kernel: kNarrowHeads needs the bf16 cache and num_heads <= 32";
   return nullptr;
+}
+
+SparseMlaKernel sparse_mla_kernel(const SparseMlaParams& p) {
+  if (p.kernel != SparseMlaKernel::kAuto) return p.kernel;
+  return p.kv_format == KvCacheFormat::kBf16 && p.num_heads <= 32 ? SparseMlaKernel::kNarrowHeads
+                                                                    : SparseMlaKernel::kHeadTile64;
 }
 
 }  // namespace aiconf::sparse_mla

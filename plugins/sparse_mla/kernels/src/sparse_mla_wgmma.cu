@@ -20,25 +20,17 @@
 #include <nvtx3/nvToolsExt.h>
 
 #include "sparse_mla_common.cuh"
+#include "sparse_mla_narrow.h"
+#include "sparse_mla_tile.cuh"
 #include "wgmma_ops.cuh"
 
 namespace aiconf::sparse_mla::detail {
 namespace {
 
-constexpr int kBlockM = 64;   // heads per CTA
-constexpr int kBlockN = 64;   // keys per tile
 constexpr int kThreads = 256;
 constexpr int kQBytes = kBlockM * kDqk * 2;     // 73728: 9 swizzled blocks of 64 x 64 bf16
 constexpr int kTileBytes = kBlockN * kDqk * 2;  // 73728
 constexpr int kPBytes = kBlockM * kBlockN * 2;  // 8192
-// MN-major SW128 (V): LBO = stride between 64-column blocks, SBO = stride between 8-key groups
-// (canonical layout ((T,8,m),(8,k)):((1,T,LBO),(8T,SBO)) of the PTX ISA). AICONF_SMLA_MN_SWAP swaps
-// them, a debugging switch kept for the first device run.
-#ifndef AICONF_SMLA_MN_SWAP
-constexpr uint32_t kMnLbo = 8192, kMnSbo = 1024;
-#else
-constexpr uint32_t kMnLbo = 1024, kMnSbo = 8192;
-#endif
 constexpr int kSmallBytes = 3 * 512;                 // row max x2, row sum x2, valid flags x2 stages
 
 /// 2^x with the MUFU approximation (rel. error ~2^-22, far below the bf16 rounding of P).
@@ -59,28 +51,6 @@ struct Smem {
 };
 static_assert(Smem::bytes <= 232448, "exceeds 227 KB of shared memory");
 
-struct Work {
-  int token, seq, head0, len, tile_begin, tile_end, split;
-};
-
-__device__ __forceinline__ Work decode_work(const SparseMlaParams& p, int num_splits) {
-  const int head_tiles = (p.num_heads + kBlockM - 1) / kBlockM;
-  int bid = blockIdx.x;
-  Work w;
-  w.split = bid % num_splits;
-  bid /= num_splits;
-  w.head0 = (bid % head_tiles) * kBlockM;
-  // Last tokens first: in context they have the longest top-k lists, so the tail of the grid is short.
-  w.token = p.num_tokens - 1 - bid / head_tiles;
-  w.seq = w.token / p.tokens_per_seq;
-  w.len = p.topk_lengths ? min(max(p.topk_lengths[w.token], 0), p.topk) : p.topk;
-  const int tiles = (w.len + kBlockN - 1) / kBlockN;
-  const int per_split = (tiles + num_splits - 1) / num_splits;
-  w.tile_begin = min(tiles, w.split * per_split);
-  w.tile_end = min(tiles, w.tile_begin + per_split);
-  return w;
-}
-
 /// Issues the cp.async requests of the query tile: 64 head rows x 72 chunks, absent heads zeroed.
 __device__ __forceinline__ void issue_q(const SparseMlaParams& p, const Work& w, uint32_t q_s, int tid) {
   const int r = tid >> 2, sub = tid & 3;
@@ -93,33 +63,6 @@ __device__ __forceinline__ void issue_q(const SparseMlaParams& p, const Work& w,
     const int c = s * 4 + sub;
     cp_async_16(q_s + swz_offset(r, c), src + c * 16, ok ? 16 : 0);
   }
-}
-
-/// Index of row `row` of key tile `tile`, or -1 past the list. Loaded one phase before the gather
-/// that uses it, so its global-memory latency is off the critical path.
-__device__ __forceinline__ int load_index(const SparseMlaParams& p, const Work& w, int tile, int row) {
-  const int slot = tile * kBlockN + row;
-  return (tile < w.tile_end && slot < w.len) ? key_of_slot(p, w.token, slot) : -1;
-}
-
-/// Issues the cp.async gather of one bf16 key tile: thread (row r = tid/4, sub = tid%4) fetches
-/// chunks sub, sub+4, ... of its row `idx`, so a warp reads 64 contiguous bytes from each of 8 rows.
-__device__ __forceinline__ void issue_tile_bf16(const SparseMlaParams& p, const Work& w, int idx, uint32_t dst,
-                                                int* valid, int tid) {
-  const int r = tid >> 2, sub = tid & 3;
-  const int64_t row = kv_row_of(p, w.seq, idx);
-#ifdef AICONF_SMLA_DEBUG_NO_GATHER  // timing experiment only, bf16 cache only (FP8 still loads): results are garbage
-  if (sub == 0) valid[r] = row >= 0 ? 1 : 0;
-  return;
-#endif
-  const bool ok = row >= 0;
-  const char* src = reinterpret_cast<const char*>(p.kv_cache) + (ok ? row * (kDqk * 2) : 0);
-#pragma unroll
-  for (int s = 0; s < 18; ++s) {
-    const int c = s * 4 + sub;
-    cp_async_16(dst + swz_offset(r, c), src + c * 16, ok ? 16 : 0);
-  }
-  if (sub == 0) valid[r] = ok ? 1 : 0;
 }
 
 /// The piece of an FP8 key tile one thread loads and dequantizes: row `row` (tid / 4), latent
@@ -481,8 +424,11 @@ cudaError_t launch_fwd(const SparseMlaParams& p, int num_splits, float* o_partia
   const int64_t blocks = static_cast<int64_t>(p.num_tokens) * head_tiles * num_splits;
   sparse_mla_fwd_kernel<kFp8><<<static_cast<unsigned>(blocks), kThreads, Smem::bytes, stream>>>(
       p, num_splits, o_partial, lse_partial);
-  err = cudaGetLastError();
-  if (err != cudaSuccess || num_splits == 1) return err;
+  return cudaGetLastError();
+}
+
+cudaError_t launch_combine(const SparseMlaParams& p, int num_splits, const float* o_partial, const float* lse_partial,
+                           cudaStream_t stream) {
   sparse_mla_combine_kernel<<<static_cast<unsigned>(static_cast<int64_t>(p.num_tokens) * p.num_heads), 128, 0,
                               stream>>>(p, num_splits, o_partial, lse_partial);
   return cudaGetLastError();
@@ -539,9 +485,11 @@ cudaError_t launch_sparse_mla(const SparseMlaParams& p, void* workspace, cudaStr
                                            (rows * detail::kDv * sizeof(float) + 255) / 256 * 256);
   }
   nvtxRangePushA(p.kv_format == KvCacheFormat::kBf16 ? "sparse_mla_fwd_bf16" : "sparse_mla_fwd_fp8");
-  const cudaError_t err = p.kv_format == KvCacheFormat::kBf16
-                              ? detail::launch_fwd<false>(p, s, o_partial, lse_partial, stream)
-                              : detail::launch_fwd<true>(p, s, o_partial, lse_partial, stream);
+  cudaError_t err = sparse_mla_kernel(p) == SparseMlaKernel::kNarrowHeads
+                         ? detail::launch_narrow_fwd(p, s, o_partial, lse_partial, stream)
+                     : p.kv_format == KvCacheFormat::kBf16 ? detail::launch_fwd<false>(p, s, o_partial, lse_partial, stream)
+                                                           : detail::launch_fwd<true>(p, s, o_partial, lse_partial, stream);
+  if (err == cudaSuccess && s > 1) err = detail::launch_combine(p, s, o_partial, lse_partial, stream);
   nvtxRangePop();
   return err;
 }

@@ -23,6 +23,7 @@ struct Case {
   int sample_stride;   ///< reference on every n-th token (+ the last ones); 1 = all
   bool dense = false;  ///< dense mode (generation): slot j = key j, topk = kv_len, causal lengths
   float kv_magnitude = 1.f;  ///< scales every cache value (small rows: tiny FP8 scales)
+  SparseMlaKernel kernel = SparseMlaKernel::kAuto;  ///< forward kernel (forced for cross-checks)
 };
 
 struct HostProblem {

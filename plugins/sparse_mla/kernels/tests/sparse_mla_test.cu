@@ -61,6 +61,7 @@ DeviceProblem upload(const testing::HostProblem& hp) {
   p.out = d.out.as<__nv_bfloat16>();
   p.lse = d.lse.as<float>();
   p.num_splits = hp.c.num_splits;
+  p.kernel = hp.c.kernel;
   d.ws = GpuBuffer(sparse_mla_workspace_bytes(p));
   return d;
 }
@@ -162,11 +163,24 @@ int main() {
       {"ctx bf16 T300 h128 k64 lengths", bf, true, 300, 1, 128, 64, 0, false, 0.0f, true, 0, 1},
       {"ctx bf16 T2100 h16 k2048", bf, true, 2100, 1, 16, 2048, 0, false, 0.02f, false, 0, 23},
       {"ctx bf16 T2100 h128 k2048 lengths", bf, true, 2100, 1, 128, 2048, 0, false, 0.0f, true, 0, 97},
+      // The narrow-heads kernel (bf16, <= 32 heads; the cases above with 8 and 16 heads use it too):
+      // 1, 17 (the 32-wide kernel with 15 absent heads) and 32 heads, splits, paging, lengths,
+      // context; and the 64-head-tile kernel forced at 16 heads, so both stay checked there.
+      {"narrow gen bf16 b9 h32 k777 paged lengths", bf, false, 9, 1, 32, 777, 3000, true, 0.1f, true, 0, 1},
+      {"narrow gen bf16 b3 sq2 h1 k2048 s4", bf, false, 3, 2, 1, 2048, 4096, false, 0.05f, false, 4, 1},
+      {"narrow gen bf16 b64 h17 k2048", bf, false, 64, 1, 17, 2048, 2100, false, 0.02f, false, 0, 5},
+      {"narrow gen bf16 b2 h16 k70 s7 (empty splits)", bf, false, 2, 1, 16, 70, 500, false, 0.2f, false, 7, 1},
+      {"narrow ctx bf16 T700 h32 k512 lengths", bf, true, 700, 1, 32, 512, 0, false, 0.0f, true, 0, 7},
+      {"narrow dense bf16 b2 sq2 h16 L3000 paged", bf, false, 2, 2, 16, 3000, 3000, true, 0.0f, true, 0, 1, true},
+      {"tile64 gen bf16 b33 sq2 h16 k2048", bf, false, 33, 2, 16, 2048, 3001, false, 0.1f, false, 0, 1, false, 1.f,
+       SparseMlaKernel::kHeadTile64},
+      {"tile64 ctx bf16 T900 h16 k512", bf, true, 900, 1, 16, 512, 0, false, 0.0f, false, 0, 9, false, 1.f,
+       SparseMlaKernel::kHeadTile64},
   };
   const int threads = std::max(1u, std::thread::hardware_concurrency());
   bool ok = true;
   uint64_t seed = 20261127;
-  std::printf("%-36s %6s %10s %10s %10s %10s %10s\n", "case", "splits", "fast_rel", "fast_lse", "simple_rel",
+  std::printf("%-44s %6s %6s %10s %10s %10s %10s %10s\n", "case", "kernel", "splits", "fast_rel", "fast_lse", "simple_rel",
               "simple_lse", "fast~simp");
   // SMLA_TEST_FILTER=text: only the cases whose name contains it (e.g. under compute-sanitizer).
   const char* filter = std::getenv("SMLA_TEST_FILTER");
@@ -193,7 +207,8 @@ int main() {
     const bool pass = fast.all_written && simple.all_written && ef.out_rel < 1e-2 && es.out_rel < 1e-2 &&
                       efs.out_rel < 1e-2 && ef.lse_abs < 1e-2 && es.lse_abs < 1e-2 && !ef.lse_inf_mismatch &&
                       !es.lse_inf_mismatch && !efs.lse_inf_mismatch;
-    std::printf("%-36s %6d %10.2e %10.2e %10.2e %10.2e %10.2e %s%s\n", c.name, sparse_mla_num_splits(d.p),
+    std::printf("%-44s %6s %6d %10.2e %10.2e %10.2e %10.2e %10.2e %s%s\n", c.name,
+                sparse_mla_kernel(d.p) == SparseMlaKernel::kNarrowHeads ? "narrow" : "tile64", sparse_mla_num_splits(d.p),
                 ef.out_rel, ef.lse_abs, es.out_rel, es.lse_abs, efs.out_rel, pass ? "PASS" : "FAIL",
                 fast.all_written && simple.all_written ? "" : " (unwritten/NaN output)");
     std::fflush(stdout);

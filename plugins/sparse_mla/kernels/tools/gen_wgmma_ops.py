@@ -1,22 +1,25 @@
 #!/usr/bin/env python3
-"""Writes src/wgmma_ops.cuh: inline-PTX wrappers for the two wgmma shapes the sparse MLA kernel uses.
+"""Writes src/wgmma_ops.cuh: inline-PTX wrappers for the wgmma shapes the sparse MLA kernels use
+(the 64-head-tile kernel: m64n32 and m64n256 with B transposed; the narrow-heads kernel: m64n16 and
+m64n32, with A transposed for P V).
 
 The operand lists of wgmma are long (N/2 accumulator registers), so they are generated instead of
 typed. Run from the kernels folder: python3 tools/gen_wgmma_ops.py > src/wgmma_ops.cuh
 """
 
-def wrapper(n, tnsp_b):
+def wrapper(n, tnsp_b, tnsp_a=False):
     nreg = n // 2
     regs = ", ".join(f"%{i}" for i in range(nreg))
-    name = f"wgmma_m64n{n}k16_bf16_ss{'_tb' if tnsp_b else ''}"
+    name = f"wgmma_m64n{n}k16_bf16_ss{'_ta' if tnsp_a else ''}{'_tb' if tnsp_b else ''}"
     outs = ",\n        ".join(", ".join(f'"+f"(d[{i + j}])' for j in range(min(8, nreg - i))) for i in range(0, nreg, 8))
-    doc = "B is MN-major (transposed)" if tnsp_b else "A and B K-major"
+    doc = ("A is MN-major (transposed)" if tnsp_a else "B is MN-major (transposed)" if tnsp_b
+           else "A and B K-major")
     return f'''/// D(64x{n}, fp32) (+)= A(64x16, bf16, smem) * B(16x{n}, bf16, smem); {doc}.
 /// accumulate == 0 overwrites D (first k-step).
 __device__ __forceinline__ void {name}(float (&d)[{nreg}], uint64_t desc_a, uint64_t desc_b, int accumulate) {{
   asm volatile(
       "{{\\n.reg .pred p;\\nsetp.ne.b32 p, %{nreg + 2}, 0;\\n"
-      "wgmma.mma_async.sync.aligned.m64n{n}k16.f32.bf16.bf16 {{{regs}}}, %{nreg}, %{nreg + 1}, p, 1, 1, 0, {1 if tnsp_b else 0};\\n}}\\n"
+      "wgmma.mma_async.sync.aligned.m64n{n}k16.f32.bf16.bf16 {{{regs}}}, %{nreg}, %{nreg + 1}, p, 1, 1, {1 if tnsp_a else 0}, {1 if tnsp_b else 0};\\n}}\\n"
       : {outs}
       : "l"(desc_a), "l"(desc_b), "r"(accumulate));
 }}
@@ -30,4 +33,7 @@ namespace aiconf::sparse_mla::detail {
 """)
 print(wrapper(32, False))
 print(wrapper(256, True))
+print(wrapper(16, False))
+print(wrapper(16, False, tnsp_a=True))
+print(wrapper(32, False, tnsp_a=True))
 print("}  // namespace aiconf::sparse_mla::detail")

@@ -9,13 +9,13 @@ cd "$(dirname "$0")/.."
 OUTDIR=$1; shift
 mkdir -p "$OUTDIR" build
 NVCC="nvcc -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++20 --expt-relaxed-constexpr -lineinfo -Iinclude -I../../common/cuda/include"
-$NVCC -c src/sparse_mla_simple.cu -o build/simple.o && $NVCC -x cu -c src/sparse_mla_check.cpp -o build/check.o &&
+$NVCC -c src/sparse_mla_simple.cu -o build/simple.o && $NVCC -c src/sparse_mla_narrow.cu -o build/narrow.o && $NVCC -x cu -c src/sparse_mla_check.cpp -o build/check.o &&
   $NVCC -c reference/sparse_mla_reference.cpp -o build/reference.o || exit 2
 for spec in "$@"; do
   label=${spec%%=*}; flags=${spec#*=}
   ( $NVCC $flags -Xptxas -v -c src/sparse_mla_wgmma.cu -o build/wgmma_$label.o 2> "$OUTDIR/ptxas_$label.txt" &&
-    $NVCC tests/sparse_mla_test.cu build/reference.o build/wgmma_$label.o build/simple.o build/check.o -o build/test_$label &&
-    $NVCC bench/sparse_mla_bench.cu build/wgmma_$label.o build/simple.o build/check.o -o build/bench_$label ) || exit 2 &
+    $NVCC tests/sparse_mla_test.cu build/reference.o build/wgmma_$label.o build/narrow.o build/simple.o build/check.o -o build/test_$label &&
+    $NVCC bench/sparse_mla_bench.cu build/wgmma_$label.o build/narrow.o build/simple.o build/check.o -o build/bench_$label ) || exit 2 &
 done
 wait
 for spec in "$@"; do

@@ -34,6 +34,17 @@ enum class KvCacheFormat : int {
 /// Bytes per cached token for a format (576-wide rows): 1152 or 656.
 constexpr int kv_cache_row_bytes(KvCacheFormat f) { return f == KvCacheFormat::kBf16 ? 1152 : 656; }
 
+/// Which forward kernel launch_sparse_mla runs.
+enum class SparseMlaKernel : int {
+  /// kNarrowHeads where it applies (bf16 cache, num_heads <= 32), else kHeadTile64.
+  kAuto = 0,
+  /// Heads in tiles of 64 (the M of the tensor-core tiles): any head count, both cache formats.
+  /// Below 64 heads the tile is padded (16 heads: 4x the math).
+  kHeadTile64 = 1,
+  /// Heads in the N of the tensor-core tiles (16 or 32): bf16 cache and num_heads <= 32 only.
+  kNarrowHeads = 2,
+};
+
 /// Dimensions and device pointers of one sparse MLA call. All pointers are device pointers.
 struct SparseMlaParams {
   int num_tokens = 0;       ///< query tokens: batch * s_q (generation) or T (context)
@@ -73,10 +84,15 @@ struct SparseMlaParams {
   int num_splits = 0;
   /// Multiprocessor count used by the split heuristic; 0 = query the current device.
   int num_sms = 0;
+  /// Forward kernel; kAuto picks (see SparseMlaKernel). Forcing one is for tests and benchmarks.
+  SparseMlaKernel kernel = SparseMlaKernel::kAuto;
 };
 
 /// Returns nullptr if `p` is supported, else a message naming the field and what is expected.
 const char* sparse_mla_check(const SparseMlaParams& p);
+
+/// Forward kernel launch_sparse_mla will run for `p` (kAuto resolved).
+SparseMlaKernel sparse_mla_kernel(const SparseMlaParams& p);
 
 /// Split-KV factor the fast kernel will use for `p` (1 = no split).
 int sparse_mla_num_splits(const SparseMlaParams& p);
@@ -85,7 +101,7 @@ int sparse_mla_num_splits(const SparseMlaParams& p);
 size_t sparse_mla_workspace_bytes(const SparseMlaParams& p);
 
 /// Fast path: wgmma (sm_90a) with the gathered KV tile in shared memory, online softmax, optional
-/// split-KV plus a combine kernel. `workspace` must hold sparse_mla_workspace_bytes(p) bytes.
+/// split-KV plus a combine kernel; heads in tiles of 64, or in the tiles' N for <= 32 heads (bf16). `workspace` must hold sparse_mla_workspace_bytes(p) bytes.
 /// Rows of a head tile with no valid key produce out = 0 and lse = -inf.
 /// Returns cudaErrorInvalidValue for unsupported parameters (see sparse_mla_check), else the error
 /// of the launch.
