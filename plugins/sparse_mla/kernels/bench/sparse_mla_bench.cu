@@ -59,15 +59,12 @@ struct Row {
 
 const char* kernel_name(SparseMlaKernel k) { return k == SparseMlaKernel::kNarrowHeads ? "narrow" : "tile64"; }
 
-/// The kernels to time for a shape: the automatic choice, plus the 64-head-tile kernel where the
-/// narrow one is chosen (the before/after of the same run).
-std::vector<SparseMlaKernel> kernels_for(KvCacheFormat fmt, int heads) {
-  SparseMlaParams p;
-  p.kv_format = fmt;
-  p.num_heads = heads;
-  if (sparse_mla_kernel(p) == SparseMlaKernel::kNarrowHeads)
-    return {SparseMlaKernel::kNarrowHeads, SparseMlaKernel::kHeadTile64};
-  return {SparseMlaKernel::kAuto};
+/// The kernels to time for a shape: the automatic choice, plus the other one where both apply (bf16
+/// cache, <= 32 heads): the before/after of the same run.
+std::vector<SparseMlaKernel> kernels_for(const SparseMlaParams& p) {
+  if (p.kv_format != KvCacheFormat::kBf16 || p.num_heads > 32) return {SparseMlaKernel::kAuto};
+  return {SparseMlaKernel::kAuto, sparse_mla_kernel(p) == SparseMlaKernel::kNarrowHeads ? SparseMlaKernel::kHeadTile64
+                                                                                         : SparseMlaKernel::kNarrowHeads};
 }
 
 }  // namespace
@@ -156,8 +153,7 @@ int main(int argc, char** argv) {
     for (int L : {8192, 32768})
       for (int b : {1, 64, 128})
         for (int s_q : {1, 2})
-          for (int h : {128, 32, 16})
-          for (SparseMlaKernel kernel : kernels_for(fmt, h)) {
+          for (int h : {128, 32, 16}) {
             if (quick && !(L == 8192 && h != 32 && ((b == 64 && s_q == 1) || (b == 128 && s_q == 2))))
               continue;
             SparseMlaParams p;
@@ -174,7 +170,6 @@ int main(int argc, char** argv) {
             p.indices = idx.as<int32_t>();
             p.out = out.as<__nv_bfloat16>();
             p.lse = lse.as<float>();
-            p.kernel = kernel;
             if (paged) {
               std::vector<int32_t> pages(size_t(b) * (L / 64));
               for (size_t i = 0; i < pages.size(); ++i) pages[i] = static_cast<int32_t>(i);
@@ -186,12 +181,15 @@ int main(int argc, char** argv) {
             }
             fill_indices<<<1024, 256>>>(idx.as<int32_t>(), int64_t(p.num_tokens) * topk, topk, L, 11 + b + L);
             AICONF_GPU_CHECK(cudaGetLastError());
-            Row r{"gen", std::string(fmt == KvCacheFormat::kBf16 ? "bf16" : "fp8") + (paged ? " paged" : ""), b, s_q, h, L, 0, 0, 0, 0, 0, 0,
-                  sparse_mla_num_splits(p), kernel_name(sparse_mla_kernel(p))};
-            r.us = time_it(p);
-            const double nt = p.num_tokens;
-            add(r, nt * 2.0 * topk * h * (576 + 512),
-                nt * h * 576 * 2 + nt * topk * double(row_bytes) + nt * h * 512 * 2 + nt * topk * 4);
+            for (SparseMlaKernel kernel : kernels_for(p)) {
+              p.kernel = kernel;
+              Row r{"gen", std::string(fmt == KvCacheFormat::kBf16 ? "bf16" : "fp8") + (paged ? " paged" : ""), b, s_q, h, L, 0, 0, 0, 0, 0, 0,
+                    sparse_mla_num_splits(p), kernel_name(sparse_mla_kernel(p))};
+              r.us = time_it(p);
+              const double nt = p.num_tokens;
+              add(r, nt * 2.0 * topk * h * (576 + 512),
+                  nt * h * 576 * 2 + nt * topk * double(row_bytes) + nt * h * 512 * 2 + nt * topk * 4);
+            }
           }
   }
 
@@ -222,11 +220,9 @@ int main(int argc, char** argv) {
     }
     AICONF_GPU_CHECK(cudaMemcpy(idx.ptr, hidx.data(), hidx.size() * 4, cudaMemcpyHostToDevice));
     AICONF_GPU_CHECK(cudaMemcpy(lens.ptr, hlen.data(), hlen.size() * 4, cudaMemcpyHostToDevice));
-    for (int h : {128, 32, 16})
-    for (SparseMlaKernel kernel : kernels_for(KvCacheFormat::kBf16, h)) {
+    for (int h : {128, 32, 16}) {
       if (quick && h == 32) continue;
       SparseMlaParams p;
-      p.kernel = kernel;
       p.num_tokens = T;
       p.num_heads = h;
       p.topk = topk;
@@ -240,10 +236,13 @@ int main(int argc, char** argv) {
       p.topk_lengths = lens.as<int32_t>();
       p.out = out.as<__nv_bfloat16>();
       p.lse = lse.as<float>();
-      Row r{"ctx", "bf16", 1, T, h, T, T, 0, 0, 0, 0, 0, sparse_mla_num_splits(p), kernel_name(sparse_mla_kernel(p))};
-      r.us = time_it(p);
-      // Bytes: the whole causal cache is the floor for context (rows are re-used across queries).
-      add(r, pairs * 2.0 * h * (576 + 512), double(T) * h * 576 * 2 + double(T) * 1152 + double(T) * h * 512 * 2 + pairs * 4);
+      for (SparseMlaKernel kernel : kernels_for(p)) {
+        p.kernel = kernel;
+        Row r{"ctx", "bf16", 1, T, h, T, T, 0, 0, 0, 0, 0, sparse_mla_num_splits(p), kernel_name(sparse_mla_kernel(p))};
+        r.us = time_it(p);
+        // Bytes: the whole causal cache is the floor for context (rows are re-used across queries).
+        add(r, pairs * 2.0 * h * (576 + 512), double(T) * h * 576 * 2 + double(T) * 1152 + double(T) * h * 512 * 2 + pairs * 4);
+      }
     }
   }
 

@@ -30,8 +30,13 @@ const char* sparse_mla_check(const SparseMlaParams& p) {
 
 SparseMlaKernel sparse_mla_kernel(const SparseMlaParams& p) {
   if (p.kernel != SparseMlaKernel::kAuto) return p.kernel;
-  return p.kv_format == KvCacheFormat::kBf16 && p.num_heads <= 32 ? SparseMlaKernel::kNarrowHeads
-                                                                    : SparseMlaKernel::kHeadTile64;
+  if (p.kv_format != KvCacheFormat::kBf16 || p.num_heads > 32) return SparseMlaKernel::kHeadTile64;
+  if (p.num_heads <= 16) return SparseMlaKernel::kNarrowHeads;
+  // 17..32 heads: the narrow kernel's one warpgroup runs a tile's math with less padding but more
+  // serially than the head-tile kernel's two, so it wins only where a CTA has tiles to stream: measured
+  // on H200 and H100, 13-18% faster from 8 tiles of 64 keys per split, up to 26% slower with 1-4.
+  const int tiles = (p.topk + 63) / 64;
+  return tiles >= 8 * sparse_mla_num_splits(p) ? SparseMlaKernel::kNarrowHeads : SparseMlaKernel::kHeadTile64;
 }
 
 }  // namespace aiconf::sparse_mla

@@ -164,9 +164,11 @@ int main() {
       {"ctx bf16 T2100 h16 k2048", bf, true, 2100, 1, 16, 2048, 0, false, 0.02f, false, 0, 23},
       {"ctx bf16 T2100 h128 k2048 lengths", bf, true, 2100, 1, 128, 2048, 0, false, 0.0f, true, 0, 97},
       // The narrow-heads kernel (bf16, <= 32 heads; the cases above with 8 and 16 heads use it too):
-      // 1, 17 (the 32-wide kernel with 15 absent heads) and 32 heads, splits, paging, lengths,
-      // context; and the 64-head-tile kernel forced at 16 heads, so both stay checked there.
-      {"narrow gen bf16 b9 h32 k777 paged lengths", bf, false, 9, 1, 32, 777, 3000, true, 0.1f, true, 0, 1},
+      // 1, 17 (the 32-wide kernel with 15 absent heads) and 32 heads (forced where kAuto would pick the
+      // head-tile kernel), splits, paging, lengths, context; and the 64-head-tile kernel forced at 16
+      // heads, so both stay checked there.
+      {"narrow gen bf16 b9 h32 k777 paged lengths", bf, false, 9, 1, 32, 777, 3000, true, 0.1f, true, 0, 1, false, 1.f,
+       SparseMlaKernel::kNarrowHeads},
       {"narrow gen bf16 b3 sq2 h1 k2048 s4", bf, false, 3, 2, 1, 2048, 4096, false, 0.05f, false, 4, 1},
       {"narrow gen bf16 b64 h17 k2048", bf, false, 64, 1, 17, 2048, 2100, false, 0.02f, false, 0, 5},
       {"narrow gen bf16 b2 h16 k70 s7 (empty splits)", bf, false, 2, 1, 16, 70, 500, false, 0.2f, false, 7, 1},

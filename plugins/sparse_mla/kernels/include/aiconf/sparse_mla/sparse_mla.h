@@ -36,7 +36,8 @@ constexpr int kv_cache_row_bytes(KvCacheFormat f) { return f == KvCacheFormat::k
 
 /// Which forward kernel launch_sparse_mla runs.
 enum class SparseMlaKernel : int {
-  /// kNarrowHeads where it applies (bf16 cache, num_heads <= 32), else kHeadTile64.
+  /// kNarrowHeads for the bf16 cache with num_heads <= 16, or <= 32 with at least 8 tiles of 64 keys
+  /// per split (where it was measured faster); else kHeadTile64.
   kAuto = 0,
   /// Heads in tiles of 64 (the M of the tensor-core tiles): any head count, both cache formats.
   /// Below 64 heads the tile is padded (16 heads: 4x the math).
