@@ -22,7 +22,8 @@ GEMM parts: our gemm_perf where the system has one (h100_sxm); else (h200_sxm) a
 TensorRT-LLM gemm_perf from ../shared/reference, placed in the same temporary root (the perf
 database searches <root>/<system>/ recursively, so one root holds both) and labelled as such.
 
-Writes docs/alignment/dsa_alignment.json and .md (the earlier report's still-valid sections are kept).
+Writes docs/alignment/dsa_alignment_module_vs_ops.json and .md. The hand-kept report (dsa_alignment.md and
+dsa_alignment.json, which `aiconf check` reads) quotes its summary: update both when the figures move.
 Usage: tools/alignment/dsa_module_vs_ops.py [--systems h200_sxm,h100_sxm] [--out docs/alignment]
 """
 import sys
