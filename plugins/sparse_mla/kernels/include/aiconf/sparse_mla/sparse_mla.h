@@ -5,8 +5,9 @@
 ///   out[t,h,:] = softmax_j(sm_scale * q[t,h,:] . k_j) @ v_j   over the selected keys j
 ///   lse[t,h]   = log(sum_j exp(sm_scale * q[t,h,:] . k_j))     (natural log)
 /// where k_j is the 576-wide latent cache row of key j (512 latent "c_kv" + 64 rope) and v_j its first
-/// 512 values. All heads of a token share the same selected rows, which is why the kernel puts the
-/// heads in the M dimension of the tensor-core tiles (each gathered row is reused by every head).
+/// 512 values. All heads of a token share the same selected rows, which is why the kernels put the
+/// heads in one dimension of the tensor-core tiles (each gathered row is reused by every head): M, in
+/// tiles of 64 heads, or N (16 or 32) for few heads (see SparseMlaKernel).
 ///
 /// The same launch covers generation (b sequences x s_q query tokens, each sequence with its own
 /// cache) and context (T query tokens over one cache): query token t belongs to sequence
