@@ -485,10 +485,13 @@ cudaError_t launch_sparse_mla(const SparseMlaParams& p, void* workspace, cudaStr
                                            (rows * detail::kDv * sizeof(float) + 255) / 256 * 256);
   }
   nvtxRangePushA(p.kv_format == KvCacheFormat::kBf16 ? "sparse_mla_fwd_bf16" : "sparse_mla_fwd_fp8");
-  cudaError_t err = sparse_mla_kernel(p) == SparseMlaKernel::kNarrowHeads
-                         ? detail::launch_narrow_fwd(p, s, o_partial, lse_partial, stream)
-                     : p.kv_format == KvCacheFormat::kBf16 ? detail::launch_fwd<false>(p, s, o_partial, lse_partial, stream)
-                                                           : detail::launch_fwd<true>(p, s, o_partial, lse_partial, stream);
+  cudaError_t err;
+  if (sparse_mla_kernel(p) == SparseMlaKernel::kNarrowHeads)
+    err = detail::launch_narrow_fwd(p, s, o_partial, lse_partial, stream);
+  else if (p.kv_format == KvCacheFormat::kBf16)
+    err = detail::launch_fwd<false>(p, s, o_partial, lse_partial, stream);
+  else
+    err = detail::launch_fwd<true>(p, s, o_partial, lse_partial, stream);
   if (err == cudaSuccess && s > 1) err = detail::launch_combine(p, s, o_partial, lse_partial, stream);
   nvtxRangePop();
   return err;
