@@ -386,9 +386,6 @@ __global__ void __launch_bounds__(kThreads, 1)
 /// One CTA of 128 threads per (token, head); each thread owns 4 of the 512 columns.
 __global__ void __launch_bounds__(128) sparse_mla_combine_kernel(const SparseMlaParams p, int num_splits,
                                                                  const float* o_partial, const float* lse_partial) {
-#ifdef AICONF_SMLA_EXPERIMENT_PDL_COMBINE
-  asm volatile("griddepcontrol.wait;\n" ::: "memory");  // the forward kernel's partials are complete
-#endif
   const int64_t th = blockIdx.x;
   const int64_t split_stride = static_cast<int64_t>(p.num_tokens) * p.num_heads;
   float m = -INFINITY;
@@ -432,23 +429,9 @@ cudaError_t launch_fwd(const SparseMlaParams& p, int num_splits, float* o_partia
 
 cudaError_t launch_combine(const SparseMlaParams& p, int num_splits, const float* o_partial, const float* lse_partial,
                            cudaStream_t stream) {
-#ifdef AICONF_SMLA_EXPERIMENT_PDL_COMBINE
-  // Programmatic dependent launch: the combine grid is launched while the forward grid drains.
-  cudaLaunchConfig_t cfg = {};
-  cfg.gridDim = dim3(static_cast<unsigned>(static_cast<int64_t>(p.num_tokens) * p.num_heads));
-  cfg.blockDim = dim3(128);
-  cfg.stream = stream;
-  cudaLaunchAttribute attr[1];
-  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attr[0].val.programmaticStreamSerializationAllowed = 1;
-  cfg.attrs = attr;
-  cfg.numAttrs = 1;
-  return cudaLaunchKernelEx(&cfg, sparse_mla_combine_kernel, p, num_splits, o_partial, lse_partial);
-#else
   sparse_mla_combine_kernel<<<static_cast<unsigned>(static_cast<int64_t>(p.num_tokens) * p.num_heads), 128, 0,
                               stream>>>(p, num_splits, o_partial, lse_partial);
   return cudaGetLastError();
-#endif
 }
 
 }  // namespace
