@@ -237,22 +237,16 @@ __global__ void __launch_bounds__(kThreads, 1)
     // ---------------- producer warpgroup
     setmaxnreg_dec<kProducerRegs>();
     const int ptid = tid - kMath, group = ptid >> 3, lane8 = ptid & 7;
-    // Cache rows of this thread's 4 rows of both tiles of a pair (-1: empty slot). 32-bit to save the
-    // producer's registers: a cache of 2^31 rows (2.4 TB) is out of reach. The rows of pair r + 1 are
-    // resolved right after pair r's copies are issued, so the index (and block-table) loads wait while
-    // the math warpgroups work, not in front of the next copies.
-    int rows[2][4];
-    auto resolve_rows = [&](int r) {
+    for (int r = 0; r < rounds; ++r) {
+      const uint32_t free_parity = (r & 1) ^ 1;  // round r - 1's release (a fresh barrier passes)
+      // Cache rows of this thread's 4 rows of both tiles (-1: empty slot). 32-bit to save the producer's
+      // registers: a cache of 2^31 rows (2.4 TB) is out of reach.
+      int rows[2][4];
 #pragma unroll
       for (int t = 0; t < 2; ++t)
 #pragma unroll
         for (int lr = 0; lr < 4; ++lr)
-          rows[t][lr] =
-              static_cast<int>(kv_row_of(p, w.seq, load_index(p, w, w.tile_begin + 2 * r + t, lr * 16 + group)));
-    };
-    if (rounds > 0) resolve_rows(0);
-    for (int r = 0; r < rounds; ++r) {
-      const uint32_t free_parity = (r & 1) ^ 1;  // round r - 1's release (a fresh barrier passes)
+          rows[t][lr] = static_cast<int>(kv_row_of(p, w.seq, load_index(p, w, w.tile_begin + 2 * r + t, lr * 16 + group)));
       mbar_wait(&bars.k0_free[0], free_parity);
       copy_blocks(p, rows[0], k0_s, 0, 4, group, lane8);
       cp_async_mbar_arrive(&bars.k0_ready[0]);
@@ -272,7 +266,6 @@ __global__ void __launch_bounds__(kThreads, 1)
 #pragma unroll
           for (int lr = 0; lr < 4; ++lr) s_valid[t * 64 + lr * 16 + group] = rows[t][lr] >= 0 ? 1 : 0;
       mbar_arrive(&bars.valid_ready);
-      if (r + 1 < rounds) resolve_rows(r + 1);
     }
     return;
   }
