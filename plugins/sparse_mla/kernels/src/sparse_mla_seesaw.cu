@@ -78,10 +78,8 @@ __device__ __forceinline__ void qk_blocks(float (&s)[32], uint32_t q_s, uint32_t
 #pragma unroll
     for (int k = 0; k < 4; ++k) {
       const uint32_t off = b * 8192 + k * 32;
-#ifndef AICONF_SMLA_DEBUG_NO_MMA  // timing experiment only: results are garbage
       wgmma_m64n64k16_bf16_ss(s, make_desc_sw128(q_s + off, 16, 1024), make_desc_sw128(tile_s + off, 16, 1024),
                               (first && b == b0 && k == 0) ? 0 : 1);
-#endif
     }
 }
 
@@ -91,21 +89,16 @@ __device__ __forceinline__ void pv_regs(float (&o)[128], const uint32_t (&pa)[16
 #pragma unroll
   for (int kk = 0; kk < 4; ++kk) {
     const uint32_t a[4] = {pa[4 * kk], pa[4 * kk + 1], pa[4 * kk + 2], pa[4 * kk + 3]};
-#ifndef AICONF_SMLA_DEBUG_NO_MMA  // timing experiment only: results are garbage
     wgmma_m64n256k16_bf16_rs_tb(o, a, make_desc_sw128(tile_s + half * 4 * 8192 + kk * 2048, kMnLbo, kMnSbo));
-#endif
   }
 }
 
 /// O += P V for 64 keys, P from shared memory (64 x 64, K-major, swizzled).
 __device__ __forceinline__ void pv_smem(float (&o)[128], uint32_t p_s, uint32_t tile_s, int half) {
 #pragma unroll
-  for (int kk = 0; kk < 4; ++kk) {
-#ifndef AICONF_SMLA_DEBUG_NO_MMA  // timing experiment only: results are garbage
+  for (int kk = 0; kk < 4; ++kk)
     wgmma_m64n256k16_bf16_ss_tb(o, make_desc_sw128(p_s + kk * 32, 16, 1024),
                                 make_desc_sw128(tile_s + half * 4 * 8192 + kk * 2048, kMnLbo, kMnSbo), 1);
-#endif
-  }
 }
 
 /// S fragment (m64n64: s[4 n8 + 2 i + j] = row row0 + 8 i, key 8 n8 + colq + j) -> -inf where the key
@@ -180,9 +173,6 @@ __device__ __forceinline__ void store_p(const uint32_t (&pa)[16], uint8_t* p_til
 /// them, and P = 0 times uninitialised shared memory could be NaN.
 __device__ __forceinline__ void copy_blocks(const SparseMlaParams& p, const int (&rows)[4], uint32_t tile_s, int b0,
                                             int b1, int group, int lane8) {
-#ifdef AICONF_SMLA_DEBUG_NO_GATHER  // timing experiment only: the math runs on stale tiles
-  return;
-#endif
   const char* base = reinterpret_cast<const char*>(p.kv_cache);
 #pragma unroll
   for (int lr = 0; lr < 4; ++lr) {
@@ -192,13 +182,7 @@ __device__ __forceinline__ void copy_blocks(const SparseMlaParams& p, const int 
 #pragma unroll 1
     for (int b = b0; b < b1; ++b) {
       const int c = b * 8 + lane8;
-#ifdef AICONF_SMLA_L2_256B  // experiment: ask L2 to fetch the whole 256-byte sector pair
-      asm volatile("cp.async.cg.shared.global.L2::256B [%0], [%1], 16, %2;\n" ::"r"(tile_s + swz_offset(r, c)),
-                   "l"(src + c * 16), "r"(ok ? 16 : 0)
-                   : "memory");
-#else
       cp_async_16(tile_s + swz_offset(r, c), src + c * 16, ok ? 16 : 0);
-#endif
     }
   }
 }
