@@ -57,16 +57,14 @@ struct Row {
   std::string kernel;
 };
 
-const char* kernel_name(SparseMlaKernel k) { return sparse_mla_kernel_name(k); }
+const char* kernel_name(SparseMlaKernel k) { return k == SparseMlaKernel::kNarrowHeads ? "narrow" : "tile64"; }
 
-/// The kernels to time for a shape: the automatic choice first, then every other kernel that applies
-/// (bf16 cache: tile64, seesaw and, for <= 32 heads, narrow): the before/after of the same run.
+/// The kernels to time for a shape: the automatic choice, plus the other one where both apply (bf16
+/// cache, <= 32 heads): the before/after of the same run.
 std::vector<SparseMlaKernel> kernels_for(const SparseMlaParams& p) {
-  if (p.kv_format != KvCacheFormat::kBf16) return {SparseMlaKernel::kAuto};
-  std::vector<SparseMlaKernel> ks = {SparseMlaKernel::kAuto};
-  for (SparseMlaKernel k : {SparseMlaKernel::kHeadTile64, SparseMlaKernel::kSeesaw, SparseMlaKernel::kNarrowHeads})
-    if (k != sparse_mla_kernel(p) && (k != SparseMlaKernel::kNarrowHeads || p.num_heads <= 32)) ks.push_back(k);
-  return ks;
+  if (p.kv_format != KvCacheFormat::kBf16 || p.num_heads > 32) return {SparseMlaKernel::kAuto};
+  return {SparseMlaKernel::kAuto, sparse_mla_kernel(p) == SparseMlaKernel::kNarrowHeads ? SparseMlaKernel::kHeadTile64
+                                                                                         : SparseMlaKernel::kNarrowHeads};
 }
 
 }  // namespace

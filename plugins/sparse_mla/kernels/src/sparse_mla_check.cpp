@@ -21,23 +21,11 @@ const char* sparse_mla_check(const SparseMlaParams& p) {
     return "SparseMlaParams.indices: must be non-null unless dense_keys is set";
   if (p.num_splits < 0 || p.num_splits > 64) return "SparseMlaParams.num_splits: expected 0 (auto) .. 64";
   if (p.kernel != SparseMlaKernel::kAuto && p.kernel != SparseMlaKernel::kHeadTile64 &&
-      p.kernel != SparseMlaKernel::kNarrowHeads && p.kernel != SparseMlaKernel::kSeesaw)
-    return "SparseMlaParams.kernel: expected kAuto, kHeadTile64, kNarrowHeads or kSeesaw";
+      p.kernel != SparseMlaKernel::kNarrowHeads)
+    return "SparseMlaParams.kernel: expected kAuto, kHeadTile64 or kNarrowHeads";
   if (p.kernel == SparseMlaKernel::kNarrowHeads && (p.kv_format != KvCacheFormat::kBf16 || p.num_heads > 32))
     return "SparseMlaParams.kernel: kNarrowHeads needs the bf16 cache and num_heads <= 32";
-  if (p.kernel == SparseMlaKernel::kSeesaw && p.kv_format != KvCacheFormat::kBf16)
-    return "SparseMlaParams.kernel: kSeesaw needs the bf16 cache";
   return nullptr;
-}
-
-const char* sparse_mla_kernel_name(SparseMlaKernel k) {
-  switch (k) {
-    case SparseMlaKernel::kAuto: return "auto";
-    case SparseMlaKernel::kHeadTile64: return "tile64";
-    case SparseMlaKernel::kNarrowHeads: return "narrow";
-    case SparseMlaKernel::kSeesaw: return "seesaw";
-  }
-  return "unknown";
 }
 
 SparseMlaKernel sparse_mla_kernel(const SparseMlaParams& p) {

@@ -178,23 +178,6 @@ int main() {
        SparseMlaKernel::kHeadTile64},
       {"tile64 ctx bf16 T900 h16 k512", bf, true, 900, 1, 16, 512, 0, false, 0.0f, false, 0, 9, false, 1.f,
        SparseMlaKernel::kHeadTile64},
-      // The seesaw kernel (bf16, tiles of 64 heads; see SMLA_TEST_KERNEL below for the whole suite):
-      // one pair of tiles, odd tile counts (an empty second tile), splits with empty ones, paging,
-      // lengths, a partial head tile, context and dense mode.
-      {"seesaw gen bf16 b1 h128 k2048", bf, false, 1, 1, 128, 2048, 5000, false, 0.05f, false, 0, 1, false, 1.f,
-       SparseMlaKernel::kSeesaw},
-      {"seesaw gen bf16 b33 h128 k64 paged", bf, false, 33, 1, 128, 64, 777, true, 0.1f, false, 0, 1, false, 1.f,
-       SparseMlaKernel::kSeesaw},
-      {"seesaw gen bf16 b7 sq2 h128 k700 lengths s3", bf, false, 7, 2, 128, 700, 5000, true, 0.05f, true, 3, 1, false,
-       1.f, SparseMlaKernel::kSeesaw},
-      {"seesaw gen bf16 b2 h100 k130", bf, false, 2, 1, 100, 130, 4097, false, 0.0f, false, 0, 1, false, 1.f,
-       SparseMlaKernel::kSeesaw},
-      {"seesaw gen bf16 b2 h64 k70 s7 (empty splits)", bf, false, 2, 1, 64, 70, 500, false, 0.2f, false, 7, 1, false,
-       1.f, SparseMlaKernel::kSeesaw},
-      {"seesaw ctx bf16 T2100 h128 k2048 lengths", bf, true, 2100, 1, 128, 2048, 0, false, 0.0f, true, 0, 97, false,
-       1.f, SparseMlaKernel::kSeesaw},
-      {"seesaw dense bf16 b3 sq2 h64 L4099 paged", bf, false, 3, 2, 64, 4099, 4099, true, 0.0f, true, 0, 1, true, 1.f,
-       SparseMlaKernel::kSeesaw},
   };
   const int threads = std::max(1u, std::thread::hardware_concurrency());
   bool ok = true;
@@ -203,18 +186,8 @@ int main() {
               "simple_lse", "fast~simp");
   // SMLA_TEST_FILTER=text: only the cases whose name contains it (e.g. under compute-sanitizer).
   const char* filter = std::getenv("SMLA_TEST_FILTER");
-  // SMLA_TEST_KERNEL=tile64|narrow|seesaw: run every case that kernel supports with it (kAuto cases
-  // only; the others keep their forced kernel), to check a kernel on the whole suite.
-  const char* force = std::getenv("SMLA_TEST_KERNEL");
-  for (Case c : cases) {
+  for (const Case& c : cases) {
     if (filter != nullptr && std::strstr(c.name, filter) == nullptr) continue;
-    if (force != nullptr && c.kernel == SparseMlaKernel::kAuto) {
-      for (SparseMlaKernel k : {SparseMlaKernel::kHeadTile64, SparseMlaKernel::kNarrowHeads, SparseMlaKernel::kSeesaw})
-        if (std::strcmp(force, sparse_mla_kernel_name(k)) == 0) c.kernel = k;
-      const bool bf16_only = c.kernel != SparseMlaKernel::kHeadTile64;
-      const bool too_many_heads = c.kernel == SparseMlaKernel::kNarrowHeads && c.heads > 32;
-      if (c.kernel == SparseMlaKernel::kAuto || (bf16_only && c.fmt != bf) || too_many_heads) continue;
-    }
     const testing::HostProblem hp = testing::make_problem(c, seed++);
     std::vector<int> tokens;
     for (int t = 0; t < hp.num_tokens; t += c.sample_stride) tokens.push_back(t);
@@ -237,7 +210,7 @@ int main() {
                       efs.out_rel < 1e-2 && ef.lse_abs < 1e-2 && es.lse_abs < 1e-2 && !ef.lse_inf_mismatch &&
                       !es.lse_inf_mismatch && !efs.lse_inf_mismatch;
     std::printf("%-44s %6s %6d %10.2e %10.2e %10.2e %10.2e %10.2e %s%s\n", c.name,
-                sparse_mla_kernel_name(sparse_mla_kernel(d.p)), sparse_mla_num_splits(d.p),
+                sparse_mla_kernel(d.p) == SparseMlaKernel::kNarrowHeads ? "narrow" : "tile64", sparse_mla_num_splits(d.p),
                 ef.out_rel, ef.lse_abs, es.out_rel, es.lse_abs, efs.out_rel, pass ? "PASS" : "FAIL",
                 fast.all_written && simple.all_written ? "" : " (unwritten/NaN output)");
     std::fflush(stdout);

@@ -45,9 +45,6 @@ enum class SparseMlaKernel : int {
   kHeadTile64 = 1,
   /// Heads in the N of the tensor-core tiles (16 or 32): bf16 cache and num_heads <= 32 only.
   kNarrowHeads = 2,
-  /// Heads in tiles of 64 with a producer warpgroup gathering, and the two math warpgroups taking
-  /// whole key tiles in turns ("seesaw"): bf16 cache only, any head count (padded below 64).
-  kSeesaw = 3,
 };
 
 /// Dimensions and device pointers of one sparse MLA call. All pointers are device pointers.
@@ -98,9 +95,6 @@ const char* sparse_mla_check(const SparseMlaParams& p);
 
 /// Forward kernel launch_sparse_mla will run for `p` (kAuto resolved).
 SparseMlaKernel sparse_mla_kernel(const SparseMlaParams& p);
-
-/// Short name of a kernel choice: "auto", "tile64", "narrow" or "seesaw" (benchmarks, logs).
-const char* sparse_mla_kernel_name(SparseMlaKernel k);
 
 /// Split-KV factor the fast kernel will use for `p` (1 = no split).
 int sparse_mla_num_splits(const SparseMlaParams& p);
