@@ -67,4 +67,48 @@ __device__ __forceinline__ void issue_tile_bf16(const SparseMlaParams& p, const 
   if (sub == 0) valid[r] = ok ? 1 : 0;
 }
 
+/// Issues the cp.async requests of the query tile: 64 head rows x 72 chunks, absent heads zeroed.
+__device__ __forceinline__ void issue_q(const SparseMlaParams& p, const Work& w, uint32_t q_s, int tid) {
+  const int r = tid >> 2, sub = tid & 3;
+  const int head = w.head0 + r;
+  const bool ok = head < p.num_heads;
+  const char* src = reinterpret_cast<const char*>(p.q) +
+                    (ok ? (static_cast<int64_t>(w.token) * p.num_heads + head) * (kDqk * 2) : 0);
+#pragma unroll
+  for (int s = 0; s < 18; ++s) {
+    const int c = s * 4 + sub;
+    cp_async_16(q_s + swz_offset(r, c), src + c * 16, ok ? 16 : 0);
+  }
+}
+
+/// Writes one warpgroup's half of a CTA's output: heads w.head0 + [0, 64) (rows row0 and row0 + 8 of
+/// the m64n256 accumulator `o`), columns [256 half, 256 half + 256), times inv[i]; to `out` (bf16) when
+/// there is one split, else to the split's fp32 partials. lse[i] is written where write_lse.
+__device__ __forceinline__ void store_o_half(const SparseMlaParams& p, const Work& w, int num_splits,
+                                             const float (&o)[128], const float (&inv)[2], const float (&lse)[2],
+                                             int half, int row0, int colq, bool write_lse, float* o_partial,
+                                             float* lse_partial) {
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    const int head = w.head0 + row0 + 8 * i;
+    if (head >= p.num_heads) continue;
+    const int64_t th = static_cast<int64_t>(w.token) * p.num_heads + head;
+    if (num_splits == 1) {
+      __nv_bfloat16* dst = p.out + th * kDv + half * 256 + colq;
+#pragma unroll
+      for (int n = 0; n < 32; ++n)
+        *reinterpret_cast<__nv_bfloat162*>(dst + n * 8) =
+            __floats2bfloat162_rn(o[n * 4 + 2 * i] * inv[i], o[n * 4 + 2 * i + 1] * inv[i]);
+      if (p.lse != nullptr && write_lse) p.lse[th] = lse[i];
+    } else {
+      const int64_t part = static_cast<int64_t>(w.split) * p.num_tokens * p.num_heads + th;
+      float* dst = o_partial + part * kDv + half * 256 + colq;
+#pragma unroll
+      for (int n = 0; n < 32; ++n)
+        *reinterpret_cast<float2*>(dst + n * 8) = make_float2(o[n * 4 + 2 * i] * inv[i], o[n * 4 + 2 * i + 1] * inv[i]);
+      if (write_lse) lse_partial[part] = lse[i];
+    }
+  }
+}
+
 }  // namespace aiconf::sparse_mla::detail

@@ -21,6 +21,7 @@
 
 #include "sparse_mla_common.cuh"
 #include "sparse_mla_narrow.h"
+#include "sparse_mla_producer.h"
 #include "sparse_mla_tile.cuh"
 #include "wgmma_ops.cuh"
 
@@ -50,20 +51,6 @@ struct Smem {
   static constexpr int bytes = small + kSmallBytes + 1024;  // +1024: manual alignment
 };
 static_assert(Smem::bytes <= 232448, "exceeds 227 KB of shared memory");
-
-/// Issues the cp.async requests of the query tile: 64 head rows x 72 chunks, absent heads zeroed.
-__device__ __forceinline__ void issue_q(const SparseMlaParams& p, const Work& w, uint32_t q_s, int tid) {
-  const int r = tid >> 2, sub = tid & 3;
-  const int head = w.head0 + r;
-  const bool ok = head < p.num_heads;
-  const char* src = reinterpret_cast<const char*>(p.q) +
-                    (ok ? (static_cast<int64_t>(w.token) * p.num_heads + head) * (kDqk * 2) : 0);
-#pragma unroll
-  for (int s = 0; s < 18; ++s) {
-    const int c = s * 4 + sub;
-    cp_async_16(q_s + swz_offset(r, c), src + c * 16, ok ? 16 : 0);
-  }
-}
 
 /// The piece of an FP8 key tile one thread loads and dequantizes: row `row` (tid / 4), latent
 /// chunks first + 4 s (s = 0..3, 16 e4m3 values each) and rope chunk `rope` (8 bf16 values). A
@@ -359,27 +346,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     lse[i] = total > 0.f ? m_run[i] * p.sm_scale + logf(total) : -INFINITY;
   }
 
-#pragma unroll
-  for (int i = 0; i < 2; ++i) {
-    const int head = w.head0 + row0 + 8 * i;
-    if (head >= p.num_heads) continue;
-    const int64_t th = static_cast<int64_t>(w.token) * p.num_heads + head;
-    if (num_splits == 1) {
-      __nv_bfloat16* dst = p.out + th * kDv + wg * 256 + colq;
-#pragma unroll
-      for (int n = 0; n < 32; ++n)
-        *reinterpret_cast<__nv_bfloat162*>(dst + n * 8) =
-            __floats2bfloat162_rn(o[n * 4 + 2 * i] * inv[i], o[n * 4 + 2 * i + 1] * inv[i]);
-      if (p.lse != nullptr && wg == 0 && (lane & 3) == 0) p.lse[th] = lse[i];
-    } else {
-      const int64_t part = static_cast<int64_t>(w.split) * p.num_tokens * p.num_heads + th;
-      float* dst = o_partial + part * kDv + wg * 256 + colq;
-#pragma unroll
-      for (int n = 0; n < 32; ++n)
-        *reinterpret_cast<float2*>(dst + n * 8) = make_float2(o[n * 4 + 2 * i] * inv[i], o[n * 4 + 2 * i + 1] * inv[i]);
-      if (wg == 0 && (lane & 3) == 0) lse_partial[part] = lse[i];
-    }
-  }
+  store_o_half(p, w, num_splits, o, inv, lse, wg, row0, colq, wg == 0 && (lane & 3) == 0, o_partial, lse_partial);
 }
 
 /// Merges the split partials: out = sum_s exp(lse_s - lse) * o_s, lse = log sum_s exp(lse_s).
@@ -486,10 +453,15 @@ cudaError_t launch_sparse_mla(const SparseMlaParams& p, void* workspace, cudaStr
   }
   nvtxRangePushA(p.kv_format == KvCacheFormat::kBf16 ? "sparse_mla_fwd_bf16" : "sparse_mla_fwd_fp8");
   cudaError_t err;
-  if (sparse_mla_kernel(p) == SparseMlaKernel::kNarrowHeads)
+  const SparseMlaKernel kernel = sparse_mla_kernel(p);
+  if (kernel == SparseMlaKernel::kNarrowHeads)
     err = detail::launch_narrow_fwd(p, s, o_partial, lse_partial, stream);
   else if (p.kv_format == KvCacheFormat::kBf16)
+#ifdef AICONF_SMLA_BF16_INLINE_GATHER  // A/B timing: the bf16 path with the gather in the math warps
     err = detail::launch_fwd<false>(p, s, o_partial, lse_partial, stream);
+#else
+    err = detail::launch_producer_fwd(p, s, o_partial, lse_partial, stream);
+#endif
   else
     err = detail::launch_fwd<true>(p, s, o_partial, lse_partial, stream);
   if (err == cudaSuccess && s > 1) err = detail::launch_combine(p, s, o_partial, lse_partial, stream);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the fast kernel in several compile-time variants and, for each, runs the GPU test (cases
+# Builds the fast kernels (sparse_mla_wgmma.cu, sparse_mla_producer.cu) in several compile-time variants and, for each, runs the GPU test (cases
 # whose name contains $SMLA_TEST_FILTER; all when unset; none with SMLA_NO_TEST=1, e.g. for the
 # debug variants whose results are garbage) and the quick benchmark (SMLA_QUICK=1).
 # Usage: tools/variants.sh OUTDIR label=FLAGS...   e.g. base= nomma=-DAICONF_SMLA_DEBUG_NO_MMA
@@ -14,8 +14,9 @@ $NVCC -c src/sparse_mla_simple.cu -o build/simple.o && $NVCC -c src/sparse_mla_n
 for spec in "$@"; do
   label=${spec%%=*}; flags=${spec#*=}
   ( $NVCC $flags -Xptxas -v -c src/sparse_mla_wgmma.cu -o build/wgmma_$label.o 2> "$OUTDIR/ptxas_$label.txt" &&
-    $NVCC tests/sparse_mla_test.cu build/reference.o build/wgmma_$label.o build/narrow.o build/simple.o build/check.o -o build/test_$label &&
-    $NVCC bench/sparse_mla_bench.cu build/wgmma_$label.o build/narrow.o build/simple.o build/check.o -o build/bench_$label ) || exit 2 &
+    $NVCC $flags -Xptxas -v -c src/sparse_mla_producer.cu -o build/producer_$label.o 2>> "$OUTDIR/ptxas_$label.txt" &&
+    $NVCC tests/sparse_mla_test.cu build/reference.o build/wgmma_$label.o build/producer_$label.o build/narrow.o build/simple.o build/check.o -o build/test_$label &&
+    $NVCC bench/sparse_mla_bench.cu build/wgmma_$label.o build/producer_$label.o build/narrow.o build/simple.o build/check.o -o build/bench_$label ) || exit 2 &
 done
 wait
 for spec in "$@"; do
