@@ -27,10 +27,16 @@ using aiconf::plugins::hopper::mbar_wait;
 using aiconf::plugins::hopper::setmaxnreg_dec;
 using aiconf::plugins::hopper::setmaxnreg_inc;
 
-constexpr int kThreads = 384;  // math warpgroups 0 and 1, producer warpgroup 2
-constexpr int kMath = 256;
-// 2 x 216 + 72 = 504 = 3 x 168, the launch's per-thread share.
-constexpr int kMathRegs = 216, kProducerRegs = 72;
+// One producer warpgroup. ptxas allocates the whole kernel within the launch's 168 registers per
+// thread (the math fits without spills); setmaxnreg then hands the producer's unused share to the
+// math warps at run time. Two producer warpgroups would cap the math at 128 registers, below what
+// an m64n256 accumulator needs.
+constexpr int kProducers = 128;
+constexpr int kMathRegs = 216, kProducerRegs = 72;  // 2 x 216 + 72 = 504 = 3 x 168
+constexpr int kMath = 256;                           // math warpgroups 0 and 1, then the producers
+constexpr int kThreads = kMath + kProducers;
+constexpr int kGroups = kProducers / 8;              // 8 producer threads per row
+constexpr int kRowsPerThread = kBlockN / kGroups;
 constexpr int kTileBytes = kBlockN * kDqk * 2;  // 73728: 9 swizzled blocks of 64 keys x 64 values
 
 /// Shared memory. Offsets from a 1024-byte aligned base (the 128B-swizzle atom).
@@ -47,26 +53,32 @@ struct ProducerSmem {
 };
 static_assert(ProducerSmem::bytes <= 232448, "exceeds 227 KB of shared memory");
 
-/// Producer: cp.async of one tile's rows into the swizzled tile. Thread (group g = 0..15, lane
-/// l = 0..7) copies 16-byte chunk l of each 64-column block of rows g, g + 16, g + 32, g + 48, so 8
-/// lanes read 128 contiguous bytes of a row. Empty slots (row < 0) are zero-filled: the wgmma read
-/// them, and P = 0 times uninitialised shared memory could be NaN.
-__device__ __forceinline__ void copy_tile(const SparseMlaParams& p, const int (&rows)[4], uint32_t tile_s, int group,
-                                          int lane8) {
+/// Producer: cp.async of one tile's rows into the swizzled tile. Thread (group g, lane l = 0..7)
+/// copies 16-byte chunk l of each 64-column block of rows g, g + kGroups, ..., so 8 lanes read 128
+/// contiguous bytes of a row. Empty slots (row < 0) are zero-filled: the wgmma read them, and P = 0
+/// times uninitialised shared memory could be NaN.
+__device__ __forceinline__ void copy_tile(const SparseMlaParams& p, const int (&rows)[kRowsPerThread], uint32_t tile_s,
+                                          int group, int lane8) {
 #ifdef AICONF_SMLA_DEBUG_NO_GATHER  // timing experiment only: the math runs on stale tiles
   return;
 #endif
   const char* base = reinterpret_cast<const char*>(p.kv_cache);
 #pragma unroll
-  for (int lr = 0; lr < 4; ++lr) {
-    const int r = lr * 16 + group;
+  for (int lr = 0; lr < kRowsPerThread; ++lr) {
+    const int r = lr * kGroups + group;
     const bool ok = rows[lr] >= 0;
     const char* src = base + (ok ? static_cast<int64_t>(rows[lr]) * (kDqk * 2) : 0);
-    // Rolled: unrolled, the 36 address computations do not fit the producer's 72 registers.
+    // Rolled: unrolled, the 36 address computations do not fit the producer's registers.
 #pragma unroll 1
     for (int b = 0; b < kDqk / 64; ++b) {
       const int c = b * 8 + lane8;
+#ifdef AICONF_SMLA_L2_256B  // experiment: L2 fetches the 256-byte sector pair
+      asm volatile("cp.async.cg.shared.global.L2::256B [%0], [%1], 16, %2;\n" ::"r"(tile_s + swz_offset(r, c)),
+                   "l"(src + c * 16), "r"(ok ? 16 : 0)
+                   : "memory");
+#else
       cp_async_16(tile_s + swz_offset(r, c), src + c * 16, ok ? 16 : 0);
+#endif
     }
   }
 }
@@ -90,7 +102,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   const int wg = __shfl_sync(0xffffffffu, tid / 128, 0);
   if (tid == 0) {
     for (int s = 0; s < 2; ++s) {
-      mbar_init(&full[s], 256);   // 128 cp.async arrivals + 128 arrivals after the valid flags
+      mbar_init(&full[s], 2 * kProducers);  // each producer: cp.async arrival + arrival after the valid flags
       mbar_init(&empty[s], 256);  // every math thread, after its P V on the buffer retired
     }
     fence_barrier_init();
@@ -100,20 +112,28 @@ __global__ void __launch_bounds__(kThreads, 1)
   const Work w = decode_work(p, num_splits);
   const int num_tiles = w.tile_end - w.tile_begin;
 
-  if (wg == 2) {
+  if (wg >= 2) {
     // ---------------- producer warpgroup
     setmaxnreg_dec<kProducerRegs>();
     const int ptid = tid - kMath, group = ptid >> 3, lane8 = ptid & 7;
-    // Cache rows of this thread's 4 rows of a tile (-1: empty slot), 32-bit to save registers (a
-    // cache of 2^31 rows, 2.4 TB, is out of reach). Those of tile it + 1 are resolved right after
-    // tile it's copies are issued, so the index (and block-table) loads wait while the math runs.
-    int rows[4];
-    auto resolve_rows = [&](int it) {
+    // This thread's rows of a tile. The raw indices are loaded two tiles ahead and turned into cache
+    // rows (-1: empty slot; the block-table load when paged) one tile ahead, right after the copies
+    // of the current tile are issued: no load result is waited for in front of a copy. Rows are
+    // 32-bit to save registers (a cache of 2^31 rows, 2.4 TB, is out of reach).
+    int rows[kRowsPerThread], idx_next[kRowsPerThread];
+    auto load_indices = [&](int it, int (&idx)[kRowsPerThread]) {
 #pragma unroll
-      for (int lr = 0; lr < 4; ++lr)
-        rows[lr] = static_cast<int>(kv_row_of(p, w.seq, load_index(p, w, w.tile_begin + it, lr * 16 + group)));
+      for (int lr = 0; lr < kRowsPerThread; ++lr) idx[lr] = load_index(p, w, w.tile_begin + it, lr * kGroups + group);
     };
-    if (num_tiles > 0) resolve_rows(0);
+    auto resolve = [&](const int (&idx)[kRowsPerThread]) {
+#pragma unroll
+      for (int lr = 0; lr < kRowsPerThread; ++lr) rows[lr] = static_cast<int>(kv_row_of(p, w.seq, idx[lr]));
+    };
+    if (num_tiles > 0) {
+      load_indices(0, idx_next);
+      resolve(idx_next);
+      load_indices(1, idx_next);  // -1 past the split's last tile
+    }
     for (int it = 0; it < num_tiles; ++it) {
       const int stage = it & 1;
       mbar_wait(&empty[stage], ((it >> 1) & 1) ^ 1);  // tile it - 2's release (a fresh barrier passes)
@@ -121,9 +141,13 @@ __global__ void __launch_bounds__(kThreads, 1)
       cp_async_mbar_arrive(&full[stage]);
       if (lane8 == 0)
 #pragma unroll
-        for (int lr = 0; lr < 4; ++lr) s_valid[stage * 64 + lr * 16 + group] = rows[lr] >= 0 ? 1 : 0;
+        for (int lr = 0; lr < kRowsPerThread; ++lr)
+          s_valid[stage * 64 + lr * kGroups + group] = rows[lr] >= 0 ? 1 : 0;
       mbar_arrive(&full[stage]);
-      if (it + 1 < num_tiles) resolve_rows(it + 1);
+      if (it + 1 < num_tiles) {
+        resolve(idx_next);
+        load_indices(it + 2, idx_next);
+      }
     }
     return;
   }
