@@ -4,6 +4,7 @@
 # usage: tools/gpu/recollect_rows.sh <out-dir> <filter> <seconds per collector> <model:collector>...
 #   e.g. tools/gpu/recollect_rows.sh /tmp/o 'isl=1|16|32|64' 300 DeepSeek-V3.2:dsa_context_module
 # Builds aiconf_collect and the plugins first (tools/gpu/device_build.sh; set AICONF_GIT_COMMIT).
+# AICONF_COLLECT_GPUS=0,1,2,3 runs one worker per GPU (aiconf-collect --gpus) on a several-GPU machine.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=$1 filter=$2 budget=$3
@@ -17,6 +18,6 @@ for pair in "$@"; do
   s=$(date +%s)
   ./build-gpu/bin/aiconf-collect --model "examples/configs/${pair%%:*}.json" --collector "${pair#*:}" --out "$out/perfdb" \
     --filter "$filter" --resume --time-budget-s "$budget" --min-samples 3 --max-samples 15 \
-    --case-time-s 0.5 --warmup 2 2>&1 | grep "^aiconf-collect"
+    --case-time-s 0.5 --warmup 2 ${AICONF_COLLECT_GPUS:+--gpus "$AICONF_COLLECT_GPUS"} 2>&1 | grep "^aiconf-collect"
   echo "  ${pair#*:}: $(( $(date +%s) - s )) s wall"
 done

@@ -72,13 +72,7 @@ __device__ __forceinline__ void copy_tile(const SparseMlaParams& p, const int (&
 #pragma unroll 1
     for (int b = 0; b < kDqk / 64; ++b) {
       const int c = b * 8 + lane8;
-#ifdef AICONF_SMLA_L2_256B  // experiment: L2 fetches the 256-byte sector pair
-      asm volatile("cp.async.cg.shared.global.L2::256B [%0], [%1], 16, %2;\n" ::"r"(tile_s + swz_offset(r, c)),
-                   "l"(src + c * 16), "r"(ok ? 16 : 0)
-                   : "memory");
-#else
       cp_async_16(tile_s + swz_offset(r, c), src + c * 16, ok ? 16 : 0);
-#endif
     }
   }
 }
@@ -172,9 +166,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   for (int it = 0; it < num_tiles; ++it) {
     const int stage = it & 1;
     mbar_wait(&full[stage], (it >> 1) & 1);
-#ifndef AICONF_SMLA_NO_CONSUMER_FENCE  // experiment: measure the fence's cost
     fence_proxy_async();  // the producer's cp.async writes, acquired through the mbarrier, before the wgmma read them
-#endif
     const uint32_t tile_s = tile0_s + stage * kTileBytes;
     float s[16];
     issue_qk(s, q_s, tile_s, mt.wg);
@@ -186,45 +178,36 @@ __global__ void __launch_bounds__(kThreads, 1)
     fence_operands(o);
     mbar_arrive(&empty[stage]);
   }
-#ifdef AICONF_SMLA_STAGED_OUT  // experiment: the bf16 output through shared memory (Q's space), 16-byte stores
-  if (num_splits == 1) {
-    constexpr int kStageRow = 1040;  // bytes per head row: 1024 + 16 keeps the 8 rows of a warp on distinct banks
-#pragma unroll
-    for (int i = 0; i < 2; ++i) {
-      l_run[i] += __shfl_xor_sync(0xffffffffu, l_run[i], 1);
-      l_run[i] += __shfl_xor_sync(0xffffffffu, l_run[i], 2);
-    }
-    if ((mt.lane & 3) == 0) {
-      s_sum[mt.wg * 64 + mt.row0] = l_run[0];
-      s_sum[mt.wg * 64 + mt.row0 + 8] = l_run[1];
-    }
-    named_barrier(3, kMath);  // also: every Q K^T has retired, Q's space is free
-    uint8_t* stage = smem + L::q;
-#pragma unroll
-    for (int i = 0; i < 2; ++i) {
-      const int r = mt.row0 + 8 * i;
-      const float total = s_sum[r] + s_sum[64 + r];
-      const float inv = total > 0.f ? 1.f / total : 0.f;
-      const int head = w.head0 + r;
-      if (p.lse != nullptr && mt.wg == 0 && (mt.lane & 3) == 0 && head < p.num_heads)
-        p.lse[static_cast<int64_t>(w.token) * p.num_heads + head] =
-            total > 0.f ? m_run[i] * p.sm_scale + logf(total) : -INFINITY;
-#pragma unroll
-      for (int n = 0; n < 32; ++n)
-        *reinterpret_cast<__nv_bfloat162*>(stage + r * kStageRow + (mt.wg * 256 + n * 8 + mt.colq) * 2) =
-            __floats2bfloat162_rn(o[n * 4 + 2 * i] * inv, o[n * 4 + 2 * i + 1] * inv);
-    }
-    named_barrier(3, kMath);
-    const int heads = min(kBlockM, p.num_heads - w.head0);
-    __nv_bfloat16* out = p.out + (static_cast<int64_t>(w.token) * p.num_heads + w.head0) * kDv;
-    for (int e = tid; e < heads * 64; e += kMath) {
-      const int r = e >> 6, c = e & 63;
-      *reinterpret_cast<uint4*>(out + r * kDv + c * 8) = *reinterpret_cast<const uint4*>(stage + r * kStageRow + c * 16);
-    }
+  if (num_splits > 1) {  // fp32 partials: 128 KB, more than Q's space; written from the accumulators
+    finish_tile64(p, w, num_splits, o, m_run, l_run, s_sum, mt, o_partial, lse_partial);
     return;
   }
-#endif
-  finish_tile64(p, w, num_splits, o, m_run, l_run, s_sum, mt, o_partial, lse_partial);
+  // One split: the bf16 output goes through shared memory (Q's space: every Q K^T has retired once
+  // row_totals' barrier is passed) so that each warp stores 512 contiguous bytes with 16-byte
+  // stores, instead of 4-byte pieces of 8 rows from the accumulator layout (7-9% of the kernel at
+  // b128 s_q2 and in context on an H200, NOTES.md v13).
+  float inv[2], lse[2];
+  row_totals(p, m_run, l_run, s_sum, mt, inv, lse);
+  constexpr int kStageRow = 1040;  // bytes per head row: 1024 + 16 puts the 8 rows of a warp on distinct banks
+  uint8_t* stage = smem + L::q;
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    const int r = mt.row0 + 8 * i;
+    const int head = w.head0 + r;
+    if (p.lse != nullptr && mt.wg == 0 && (mt.lane & 3) == 0 && head < p.num_heads)
+      p.lse[static_cast<int64_t>(w.token) * p.num_heads + head] = lse[i];
+#pragma unroll
+    for (int n = 0; n < 32; ++n)
+      *reinterpret_cast<__nv_bfloat162*>(stage + r * kStageRow + (mt.wg * 256 + n * 8 + mt.colq) * 2) =
+          __floats2bfloat162_rn(o[n * 4 + 2 * i] * inv[i], o[n * 4 + 2 * i + 1] * inv[i]);
+  }
+  named_barrier(3, kMath);
+  const int heads = min(kBlockM, p.num_heads - w.head0);
+  __nv_bfloat16* out = p.out + (static_cast<int64_t>(w.token) * p.num_heads + w.head0) * kDv;
+  for (int e = tid; e < heads * 64; e += kMath) {
+    const int r = e >> 6, c = e & 63;
+    *reinterpret_cast<uint4*>(out + r * kDv + c * 8) = *reinterpret_cast<const uint4*>(stage + r * kStageRow + c * 16);
+  }
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// The per-tile math of the 64-head-tile kernels (sparse_mla_wgmma.cu: FP8 cache, gather in the math
-// warps; sparse_mla_producer.cu: bf16 cache, gather in a producer warpgroup). Two math warpgroups
+// The per-tile math of the 64-head-tile kernels (sparse_mla_wgmma.cu: FP8 cache, dequantization in
+// the math warps; sparse_mla_producer.cu: bf16 cache, gather in a producer warpgroup). Two math warpgroups
 // (threads 0..255) share every 64-key tile:
 //   S = Q K^T : warpgroup w computes the 64 heads x keys [32w, 32w+32) (wgmma m64n32k16, 36 k-steps)
 //   softmax   : the row maxima are exchanged through shared memory so both groups use one running max
@@ -130,12 +130,11 @@ __device__ __forceinline__ void issue_pv(float (&o)[128], uint32_t p_s, uint32_t
   wgmma_commit();
 }
 
-/// Epilogue: total row sums over the 4 lanes of a row and both warpgroups (s_sum [2][64], named
-/// barrier 3), then the normalized output and lse (store_o_half).
-__device__ __forceinline__ void finish_tile64(const SparseMlaParams& p, const Work& w, int num_splits,
-                                              const float (&o)[128], const float (&m_run)[2], float (&l_run)[2],
-                                              float* s_sum, const MathThread& mt, float* o_partial,
-                                              float* lse_partial) {
+/// Epilogue, part 1: the total row sums of rows row0 and row0 + 8 over the 4 lanes of a row and both
+/// warpgroups (s_sum [2][64], named barrier 3 over both groups), as 1 / sum (0 for an empty row) and
+/// the natural-log lse (-inf for an empty row).
+__device__ __forceinline__ void row_totals(const SparseMlaParams& p, const float (&m_run)[2], float (&l_run)[2],
+                                           float* s_sum, const MathThread& mt, float (&inv)[2], float (&lse)[2]) {
 #pragma unroll
   for (int i = 0; i < 2; ++i) {
     l_run[i] += __shfl_xor_sync(0xffffffffu, l_run[i], 1);
@@ -146,7 +145,6 @@ __device__ __forceinline__ void finish_tile64(const SparseMlaParams& p, const Wo
     s_sum[mt.wg * 64 + mt.row0 + 8] = l_run[1];
   }
   named_barrier(3, 256);
-  float inv[2], lse[2];
 #pragma unroll
   for (int i = 0; i < 2; ++i) {
     const int r = mt.row0 + 8 * i;
@@ -154,6 +152,16 @@ __device__ __forceinline__ void finish_tile64(const SparseMlaParams& p, const Wo
     inv[i] = total > 0.f ? 1.f / total : 0.f;
     lse[i] = total > 0.f ? m_run[i] * p.sm_scale + logf(total) : -INFINITY;
   }
+}
+
+/// Epilogue: row_totals, then the normalized output and lse straight from the accumulators
+/// (store_o_half: bf16 out with one split, else the split's fp32 partials).
+__device__ __forceinline__ void finish_tile64(const SparseMlaParams& p, const Work& w, int num_splits,
+                                              const float (&o)[128], const float (&m_run)[2], float (&l_run)[2],
+                                              float* s_sum, const MathThread& mt, float* o_partial,
+                                              float* lse_partial) {
+  float inv[2], lse[2];
+  row_totals(p, m_run, l_run, s_sum, mt, inv, lse);
   store_o_half(p, w, num_splits, o, inv, lse, mt.wg, mt.row0, mt.colq, mt.wg == 0 && (mt.lane & 3) == 0, o_partial,
                lse_partial);
 }

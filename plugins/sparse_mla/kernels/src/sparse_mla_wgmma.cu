@@ -1,18 +1,11 @@
-// Fast sparse MLA forward: one CTA = 64 heads of one query token (and one split of its top-k list).
-//
-// Two consumer warpgroups (256 threads) share every gathered KV tile of 64 keys:
-//   S = Q K^T : warpgroup w computes the 64 heads x keys [32w, 32w+32) (wgmma m64n32k16, 36 k-steps)
-//   softmax   : the row maxima are exchanged through shared memory so both groups use one running max
-//   O += P V  : P (64x64 bf16) goes through shared memory; warpgroup w owns output columns
-//               [256w, 256w+256) (wgmma m64n256k16, V read MN-major straight from the same tile)
-// Splitting O by columns keeps the accumulator at 128 registers per thread; splitting S by keys
-// keeps both groups busy without computing anything twice.
-// The gather of tile j+1 (cp.async, 16 B per request, rows scattered) overlaps the math of tile j.
-// FP8 cache: the raw 656-byte rows of tile j+1 come through registers (16-byte loads, issued one
-// phase ahead) and are dequantized to bf16 into the other tile buffer while the tensor cores run
-// tile j's asynchronous wgmma: half of each row during QK, the other half during PV. The
-// conversions (about as long as the MMA per tile, see NOTES.md) thus overlap the math instead of
-// following it, and both formats use the same double-buffered shared memory.
+// Fast sparse MLA forward, FP8 cache: one CTA = 64 heads of one query token (and one split of its
+// top-k list); two warpgroups share every 64-key tile with the math of sparse_mla_tile64_math.cuh.
+// The raw 656-byte rows of tile j+1 come through registers (16-byte loads, issued one phase ahead)
+// and are dequantized to bf16 into the other tile buffer while the tensor cores run tile j's
+// asynchronous wgmma: half of each row during QK, the other half during PV. The conversions (about
+// as long as the MMA per tile, see NOTES.md) thus overlap the math instead of following it.
+// The bf16 cache has its own kernel (sparse_mla_producer.cu: the same math, the gather in a producer
+// warpgroup); this file also holds the split-KV combine kernel and the launch that picks the kernel.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -22,8 +15,7 @@
 #include "sparse_mla_common.cuh"
 #include "sparse_mla_narrow.h"
 #include "sparse_mla_producer.h"
-#include "sparse_mla_tile.cuh"
-#include "wgmma_ops.cuh"
+#include "sparse_mla_tile64_math.cuh"
 
 namespace aiconf::sparse_mla::detail {
 namespace {
@@ -33,13 +25,6 @@ constexpr int kQBytes = kBlockM * kDqk * 2;     // 73728: 9 swizzled blocks of 6
 constexpr int kTileBytes = kBlockN * kDqk * 2;  // 73728
 constexpr int kPBytes = kBlockM * kBlockN * 2;  // 8192
 constexpr int kSmallBytes = 3 * 512;                 // row max x2, row sum x2, valid flags x2 stages
-
-/// 2^x with the MUFU approximation (rel. error ~2^-22, far below the bf16 rounding of P).
-__device__ __forceinline__ float fast_exp2(float x) {
-  float y;
-  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
-  return y;
-}
 
 /// Shared memory: Q, two bf16 key tiles (double buffer), P, and the small per-row arrays.
 struct Smem {
@@ -129,9 +114,8 @@ __device__ __forceinline__ void store_fp8_piece(const Fp8Raw& x, const Fp8Piece&
   st_shared_v4(tile + swz_offset(pc.row, 64 + pc.rope), x.rope);  // bf16 rope values
 }
 
-template <bool kFp8>
 __global__ void __launch_bounds__(kThreads, 1)
-    sparse_mla_fwd_kernel(const SparseMlaParams p, int num_splits, float* o_partial, float* lse_partial) {
+    sparse_mla_fwd_fp8_kernel(const SparseMlaParams p, int num_splits, float* o_partial, float* lse_partial) {
   extern __shared__ uint8_t smem_raw[];
   uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t(1023));
   using L = Smem;
@@ -140,12 +124,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   int* s_valid = reinterpret_cast<int*>(s_sum + 128);         // [2 stages][64]
 
   const int tid = threadIdx.x;
-  const int wg = tid >> 7;               // warpgroup 0/1
-  const int wtid = tid & 127;
-  const int lane = tid & 31;
-  const int row0 = (wtid >> 5) * 16 + (lane >> 2);  // accumulator rows row0 and row0 + 8
-  const int colq = (lane & 3) * 2;                   // column pair inside each 8-column group
-
+  const MathThread mt = math_thread(tid);
   const Work w = decode_work(p, num_splits);
   const uint32_t q_s = smem_u32(smem + L::q);
   const uint32_t p_s = smem_u32(smem + L::p);
@@ -158,195 +137,64 @@ __global__ void __launch_bounds__(kThreads, 1)
   float l_run[2] = {0.f, 0.f};  // partial sums over this thread's columns
 
   issue_q(p, w, q_s, tid);
-  // FP8: the first tile is dequantized up front; afterwards `raw0` holds piece 0 of the next tile
-  // (loaded one phase ahead, so its latency hides behind the math) and `row_next` the cache row of
-  // this thread's row of that tile.
+  // The first tile is dequantized up front; afterwards `raw0` holds piece 0 of the next tile (loaded
+  // one phase ahead, so its latency hides behind the math) and `row_next` the cache row of this
+  // thread's row of that tile.
   const Fp8Piece pieces[2] = {fp8_piece(tid, 0), fp8_piece(tid, 1)};
   const int my_row = tid >> 2;
-  const bool writes_valid = kFp8 && (tid & 3) == 0;  // one thread per row
+  const bool writes_valid = (tid & 3) == 0;  // one thread per row
   Fp8Raw raw0;
   int64_t row_next = -1;
   if (w.tile_begin < w.tile_end) {
-    const int idx = load_index(p, w, w.tile_begin, my_row);
-    if constexpr (kFp8) {
-      const int64_t row = kv_row_of(p, w.seq, idx);
-      const uint32_t tile = smem_u32(smem + L::tile0);
+    const int64_t row = kv_row_of(p, w.seq, load_index(p, w, w.tile_begin, my_row));
+    const uint32_t tile = smem_u32(smem + L::tile0);
 #pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        Fp8Raw x;
-        load_fp8_piece(p, row, pieces[h], x);
-        store_fp8_piece(x, pieces[h], tile);
-      }
-      if (writes_valid) s_valid[my_row] = row >= 0 ? 1 : 0;
-      row_next = kv_row_of(p, w.seq, load_index(p, w, w.tile_begin + 1, my_row));
-      load_fp8_piece(p, row_next, pieces[0], raw0);
-    } else {
-      issue_tile_bf16(p, w, idx, smem_u32(smem + L::tile0), s_valid, tid);
+    for (int h = 0; h < 2; ++h) {
+      Fp8Raw x;
+      load_fp8_piece(p, row, pieces[h], x);
+      store_fp8_piece(x, pieces[h], tile);
     }
+    if (writes_valid) s_valid[my_row] = row >= 0 ? 1 : 0;
+    row_next = kv_row_of(p, w.seq, load_index(p, w, w.tile_begin + 1, my_row));
+    load_fp8_piece(p, row_next, pieces[0], raw0);
   }
   cp_async_commit();
-  int next_idx = load_index(p, w, w.tile_begin + (kFp8 ? 2 : 1), my_row);
+  int next_idx = load_index(p, w, w.tile_begin + 2, my_row);
 
   for (int t = w.tile_begin, it = 0; t < w.tile_end; ++t, ++it) {
     const int stage = it & 1;
     const uint32_t tile_s = smem_u32(smem + (stage ? L::tile1 : L::tile0));
     const uint32_t other_tile = smem_u32(smem + (stage ? L::tile0 : L::tile1));
     const bool has_next = t + 1 < w.tile_end;
-    cp_async_wait_all();
-    fence_proxy_async();  // this thread's generic-proxy tile writes (FP8) before the wgmma read them
+    cp_async_wait_all();  // the query tile (first iteration)
+    fence_proxy_async();  // this thread's generic-proxy tile writes before the wgmma read them
     __syncthreads();      // tile `stage` complete; the other buffer's wgmma have all retired
-    if constexpr (!kFp8) {
-      if (has_next) issue_tile_bf16(p, w, next_idx, other_tile, s_valid + 64 * (stage ^ 1), tid);
-      cp_async_commit();
-      next_idx = load_index(p, w, t + 2, my_row);
-    }
-    const int* valid = s_valid + 64 * stage;
 
-    // ---- S = Q K^T for keys [32 wg, 32 wg + 32)
     float s[16];
-#ifdef AICONF_SMLA_DEBUG_NO_MMA  // timing experiment only: results are garbage
-#pragma unroll
-    for (int i = 0; i < 16; ++i) s[i] = 0.f;
-    if (false)
-#endif
-    {
-    wgmma_fence();
-#pragma unroll
-    for (int kk = 0; kk < kDqk / 16; ++kk) {
-      const uint32_t koff = (kk >> 2) * 8192 + (kk & 3) * 32;
-      wgmma_m64n32k16_bf16_ss(s, make_desc_sw128(q_s + koff, 16, 1024),
-                              make_desc_sw128(tile_s + koff + wg * 4096, 16, 1024), kk > 0);
-    }
-    wgmma_commit();
-    }
-    // FP8, while QK runs: dequantize piece 0 of the next tile, then load its piece 1.
+    issue_qk(s, q_s, tile_s, mt.wg);
+    // While QK runs: dequantize piece 0 of the next tile, then load its piece 1.
     Fp8Raw raw1;
-    if constexpr (kFp8) {
-      if (has_next) {
-        store_fp8_piece(raw0, pieces[0], other_tile);
-        if (writes_valid) s_valid[64 * (stage ^ 1) + my_row] = row_next >= 0 ? 1 : 0;
-        load_fp8_piece(p, row_next, pieces[1], raw1);
-      }
+    if (has_next) {
+      store_fp8_piece(raw0, pieces[0], other_tile);
+      if (writes_valid) s_valid[64 * (stage ^ 1) + my_row] = row_next >= 0 ? 1 : 0;
+      load_fp8_piece(p, row_next, pieces[1], raw1);
     }
     wgmma_wait_all();
-
-    // ---- mask skipped keys, row maxima over both warpgroups
-    float mx[2] = {-INFINITY, -INFINITY};
-#pragma unroll
-    for (int n8 = 0; n8 < 4; ++n8) {
-#pragma unroll
-      for (int j = 0; j < 2; ++j) {
-        const bool ok = valid[wg * 32 + n8 * 8 + colq + j] != 0;
-#pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          float& v = s[n8 * 4 + i * 2 + j];
-          v = ok ? v : -INFINITY;
-          mx[i] = fmaxf(mx[i], v);
-        }
-      }
-    }
-#pragma unroll
-    for (int i = 0; i < 2; ++i) {
-      mx[i] = fmaxf(mx[i], __shfl_xor_sync(0xffffffffu, mx[i], 1));
-      mx[i] = fmaxf(mx[i], __shfl_xor_sync(0xffffffffu, mx[i], 2));
-    }
-    if ((lane & 3) == 0) {
-      s_max[wg * 64 + row0] = mx[0];
-      s_max[wg * 64 + row0 + 8] = mx[1];
-    }
-    named_barrier(1, kThreads);
-    float alpha[2], m_use[2], m_scaled[2];
-#pragma unroll
-    for (int i = 0; i < 2; ++i) {
-      const float other = s_max[(wg ^ 1) * 64 + row0 + 8 * i];
-      const float m_new = fmaxf(m_run[i], fmaxf(mx[i], other));
-      // All keys so far skipped: keep exponents finite (exp2(-inf) = 0, never -inf - -inf).
-      m_use[i] = m_new == -INFINITY ? 0.f : m_new;
-      alpha[i] = exp2f((m_run[i] - m_use[i]) * scale_log2);
-      m_run[i] = m_new;
-      l_run[i] *= alpha[i];
-      m_scaled[i] = m_use[i] * scale_log2;
-    }
-
-    // ---- P = exp(scale (S - m)) as bf16 into the swizzled P tile (64 rows x 64 keys, K-major)
-    uint8_t* p_tile = smem + L::p;
-#pragma unroll
-    for (int n8 = 0; n8 < 4; ++n8) {
-#pragma unroll
-      for (int i = 0; i < 2; ++i) {
-        const float p0 = fast_exp2(fmaf(s[n8 * 4 + i * 2 + 0], scale_log2, -m_scaled[i]));
-        const float p1 = fast_exp2(fmaf(s[n8 * 4 + i * 2 + 1], scale_log2, -m_scaled[i]));
-        const __nv_bfloat162 pb = __floats2bfloat162_rn(p0, p1);
-        // Sum the rounded values: the same weights that multiply V.
-        const float2 pr = __bfloat1622float2(pb);
-        l_run[i] += pr.x + pr.y;
-        const int r = row0 + 8 * i;
-        const int key = wg * 32 + n8 * 8 + colq;
-        *reinterpret_cast<__nv_bfloat162*>(p_tile + r * 128 + ((((key >> 3) ^ (r & 7))) << 4) + (key & 7) * 2) = pb;
-      }
-    }
-    // Once the running maxima settle, alpha is exactly 1 for whole warps: skip the 128 multiplies.
-    if (__any_sync(0xffffffffu, alpha[0] != 1.f || alpha[1] != 1.f)) {
-#pragma unroll
-      for (int n = 0; n < 32; ++n) {
-        o[n * 4 + 0] *= alpha[0];
-        o[n * 4 + 1] *= alpha[0];
-        o[n * 4 + 2] *= alpha[1];
-        o[n * 4 + 3] *= alpha[1];
-      }
-    }
-    fence_proxy_async();
-    named_barrier(2, kThreads);
-
-    // ---- O[:, 256 wg : 256 wg + 256] += P V ; V = latent columns of the same tile, MN-major
-#ifdef AICONF_SMLA_DEBUG_NO_MMA
-    if (false)
-#endif
-    {
-    wgmma_fence();
-#pragma unroll
-    for (int kk = 0; kk < kBlockN / 16; ++kk) {
-      wgmma_m64n256k16_bf16_ss_tb(o, make_desc_sw128(p_s + kk * 32, 16, 1024),
-                                  make_desc_sw128(tile_s + wg * 4 * 8192 + kk * 2048, kMnLbo, kMnSbo), 1);
-    }
-    wgmma_commit();
-    }
-    // FP8, while PV runs: load piece 0 of the tile after next, then dequantize piece 1 of the next.
-    if constexpr (kFp8) {
-      if (has_next) {
-        const int64_t row_after = kv_row_of(p, w.seq, next_idx);  // -1 past the split's last tile
-        next_idx = load_index(p, w, t + 3, my_row);
-        if (t + 2 < w.tile_end) load_fp8_piece(p, row_after, pieces[0], raw0);
-        store_fp8_piece(raw1, pieces[1], other_tile);
-        row_next = row_after;
-      }
+    softmax_to_p(s, o, m_run, l_run, s_valid + 64 * stage, s_max, smem + L::p, scale_log2, mt);
+    issue_pv(o, p_s, tile_s, mt.wg);
+    // While PV runs: load piece 0 of the tile after next, then dequantize piece 1 of the next.
+    if (has_next) {
+      const int64_t row_after = kv_row_of(p, w.seq, next_idx);  // -1 past the split's last tile
+      next_idx = load_index(p, w, t + 3, my_row);
+      if (t + 2 < w.tile_end) load_fp8_piece(p, row_after, pieces[0], raw0);
+      store_fp8_piece(raw1, pieces[1], other_tile);
+      row_next = row_after;
     }
     wgmma_wait_all();
   }
 
   cp_async_wait_all();  // an empty split still issued its query tile
-
-  // ---- epilogue: total row sums over the 4 lanes of a row and both warpgroups
-#pragma unroll
-  for (int i = 0; i < 2; ++i) {
-    l_run[i] += __shfl_xor_sync(0xffffffffu, l_run[i], 1);
-    l_run[i] += __shfl_xor_sync(0xffffffffu, l_run[i], 2);
-  }
-  if ((lane & 3) == 0) {
-    s_sum[wg * 64 + row0] = l_run[0];
-    s_sum[wg * 64 + row0 + 8] = l_run[1];
-  }
-  __syncthreads();
-  float inv[2], lse[2];
-#pragma unroll
-  for (int i = 0; i < 2; ++i) {
-    const int r = row0 + 8 * i;
-    const float total = s_sum[r] + s_sum[64 + r];
-    inv[i] = total > 0.f ? 1.f / total : 0.f;
-    lse[i] = total > 0.f ? m_run[i] * p.sm_scale + logf(total) : -INFINITY;
-  }
-
-  store_o_half(p, w, num_splits, o, inv, lse, wg, row0, colq, wg == 0 && (lane & 3) == 0, o_partial, lse_partial);
+  finish_tile64(p, w, num_splits, o, m_run, l_run, s_sum, mt, o_partial, lse_partial);
 }
 
 /// Merges the split partials: out = sum_s exp(lse_s - lse) * o_s, lse = log sum_s exp(lse_s).
@@ -379,18 +227,17 @@ __global__ void __launch_bounds__(128) sparse_mla_combine_kernel(const SparseMla
   if (p.lse != nullptr && threadIdx.x == 0) p.lse[th] = denom > 0.f ? m + logf(denom) : -INFINITY;
 }
 
-template <bool kFp8>
-cudaError_t launch_fwd(const SparseMlaParams& p, int num_splits, float* o_partial, float* lse_partial,
-                       cudaStream_t stream) {
+cudaError_t launch_fp8_fwd(const SparseMlaParams& p, int num_splits, float* o_partial, float* lse_partial,
+                           cudaStream_t stream) {
   // Raising the dynamic shared-memory limit is per function and idempotent; doing it every call
   // keeps the launch free of static state (cheap next to a kernel).
-  cudaError_t err = cudaFuncSetAttribute(sparse_mla_fwd_kernel<kFp8>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                         Smem::bytes);
+  cudaError_t err =
+      cudaFuncSetAttribute(sparse_mla_fwd_fp8_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, Smem::bytes);
   if (err != cudaSuccess) return err;
   const int head_tiles = (p.num_heads + kBlockM - 1) / kBlockM;
   const int64_t blocks = static_cast<int64_t>(p.num_tokens) * head_tiles * num_splits;
-  sparse_mla_fwd_kernel<kFp8><<<static_cast<unsigned>(blocks), kThreads, Smem::bytes, stream>>>(
-      p, num_splits, o_partial, lse_partial);
+  sparse_mla_fwd_fp8_kernel<<<static_cast<unsigned>(blocks), kThreads, Smem::bytes, stream>>>(p, num_splits, o_partial,
+                                                                                            lse_partial);
   return cudaGetLastError();
 }
 
@@ -457,13 +304,9 @@ cudaError_t launch_sparse_mla(const SparseMlaParams& p, void* workspace, cudaStr
   if (kernel == SparseMlaKernel::kNarrowHeads)
     err = detail::launch_narrow_fwd(p, s, o_partial, lse_partial, stream);
   else if (p.kv_format == KvCacheFormat::kBf16)
-#ifdef AICONF_SMLA_BF16_INLINE_GATHER  // A/B timing: the bf16 path with the gather in the math warps
-    err = detail::launch_fwd<false>(p, s, o_partial, lse_partial, stream);
-#else
     err = detail::launch_producer_fwd(p, s, o_partial, lse_partial, stream);
-#endif
   else
-    err = detail::launch_fwd<true>(p, s, o_partial, lse_partial, stream);
+    err = detail::launch_fp8_fwd(p, s, o_partial, lse_partial, stream);
   if (err == cudaSuccess && s > 1) err = detail::launch_combine(p, s, o_partial, lse_partial, stream);
   nvtxRangePop();
   return err;
