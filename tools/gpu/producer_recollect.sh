@@ -14,9 +14,10 @@ mkdir -p "$out"
 filter='num_heads=32|64|128,kv_cache_dtype=bfloat16'
 case $what in
   check)
-    tools/gpu/device_build.sh sparse_mla_kernels_test sparse_mla_kernels_bench aiconf_collect aiconf_plugins \
-      >"$out/build.log" 2>&1
+    tools/gpu/device_build.sh sparse_mla_kernels_test sparse_mla_kernels_bench dsa_indexer_logits_test >"$out/build.log" 2>&1
     tail -3 "$out/build.log"
+    ./build-gpu/bin/dsa_indexer_logits_test >"$out/dsa_indexer_logits_test.txt" 2>&1
+    echo "dsa_indexer_logits_test rc=$? $(tail -1 "$out/dsa_indexer_logits_test.txt")"
     ./build-gpu/bin/sparse_mla_kernels_test >"$out/sparse_mla_kernels_test.txt" 2>&1
     echo "sparse_mla_kernels_test rc=$? $(tail -1 "$out/sparse_mla_kernels_test.txt")"
     SMLA_TEST_FILTER="gen bf16 b5 h64" compute-sanitizer --tool racecheck ./build-gpu/bin/sparse_mla_kernels_test \
