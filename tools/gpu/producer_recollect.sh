@@ -29,5 +29,5 @@ case $what in
     echo "bench rc=$?" ;;
   collect)  # collect <model:collector>...: one device call per one or two collectors (600 s per call)
     shift 2
-    tools/gpu/recollect_rows.sh "$out/rc" "$filter" 280 "$@" 2>&1 | grep "aiconf-collect\|wall\|build:" ;;
+    tools/gpu/recollect_rows.sh "$out/rc" "$filter" "${COLLECT_BUDGET_S:-280}" "$@" 2>&1 | grep "aiconf-collect\|wall\|build:" ;;
 esac
