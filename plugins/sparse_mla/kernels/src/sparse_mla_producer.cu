@@ -7,9 +7,10 @@
 // plus a plain arrive that publishes the tile's valid-key flags); the math warpgroups free a buffer
 // on a second mbarrier ("empty") once their P V on it has retired. So the math warps never issue a
 // gather or wait at a block-wide barrier, and the producer refills a buffer as soon as it is free
-// (up to two tiles ahead). Measured without the gather, the head-tile math runs ~25% faster than with
-// the gather in the math warps (NOTES.md, "where the time goes"): this kernel is the attempt to get
-// that back.
+// (up to two tiles ahead; the raw indices are loaded two tiles ahead, so no copy waits for an index).
+// With one split the output leaves through shared memory as 16-byte row stores. Against the same
+// math with the gather in the math warps: context T4096 h128 336 -> 426 TFLOP/s, decode b128 s_q2
+// 326 -> 402 (H200; NOTES.md, v13).
 #include <cmath>
 
 #include "sparse_mla_producer.h"
