@@ -28,10 +28,11 @@ using aiconf::plugins::hopper::mbar_wait;
 using aiconf::plugins::hopper::setmaxnreg_dec;
 using aiconf::plugins::hopper::setmaxnreg_inc;
 
-// One producer warpgroup. ptxas allocates the whole kernel within the launch's 168 registers per
-// thread (the math fits without spills); setmaxnreg then hands the producer's unused share to the
-// math warps at run time. Two producer warpgroups would cap the math at 128 registers, below what
-// an m64n256 accumulator needs.
+// One producer warpgroup. ptxas allocates the kernel within the launch's 168 registers per thread
+// (the math fits without spills) and the producer's branch within its setmaxnreg.dec value (where
+// the unrolled copy loop spilled); the math's setmaxnreg.inc moves no allocation limit, it only
+// takes back the producer's share at run time. Two producer warpgroups would cap the math at 128
+// registers, below what an m64n256 accumulator needs (ptxas refuses it).
 constexpr int kProducers = 128;
 constexpr int kMathRegs = 216, kProducerRegs = 72;  // 2 x 216 + 72 = 504 = 3 x 168
 constexpr int kMath = 256;                           // math warpgroups 0 and 1, then the producers
