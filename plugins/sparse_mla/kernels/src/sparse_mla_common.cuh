@@ -45,6 +45,14 @@ __device__ __forceinline__ __nv_bfloat162 dequant_fp8x2(uint16_t two, float scal
 
 using aiconf::plugins::hopper::cp_async_16;
 using aiconf::plugins::hopper::cp_async_commit;
+using aiconf::plugins::hopper::cp_async_mbar_arrive;
+using aiconf::plugins::hopper::fence_barrier_init;
+using aiconf::plugins::hopper::fence_operands;
+using aiconf::plugins::hopper::mbar_arrive;
+using aiconf::plugins::hopper::mbar_init;
+using aiconf::plugins::hopper::mbar_wait;
+using aiconf::plugins::hopper::setmaxnreg_dec;
+using aiconf::plugins::hopper::setmaxnreg_inc;
 using aiconf::plugins::hopper::cp_async_wait_all;
 using aiconf::plugins::hopper::fence_proxy_async;
 using aiconf::plugins::hopper::make_desc_sw128;

@@ -19,15 +19,6 @@
 namespace aiconf::sparse_mla::detail {
 namespace {
 
-using aiconf::plugins::hopper::cp_async_mbar_arrive;
-using aiconf::plugins::hopper::fence_barrier_init;
-using aiconf::plugins::hopper::fence_operands;
-using aiconf::plugins::hopper::mbar_arrive;
-using aiconf::plugins::hopper::mbar_init;
-using aiconf::plugins::hopper::mbar_wait;
-using aiconf::plugins::hopper::setmaxnreg_dec;
-using aiconf::plugins::hopper::setmaxnreg_inc;
-
 // One producer warpgroup. ptxas allocates the kernel within the launch's 168 registers per thread
 // (the math fits without spills) and the producer's branch within its setmaxnreg.dec value (where
 // the unrolled copy loop spilled); the math's setmaxnreg.inc moves no allocation limit, it only
