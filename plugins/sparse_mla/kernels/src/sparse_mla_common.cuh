@@ -43,6 +43,42 @@ __device__ __forceinline__ __nv_bfloat162 dequant_fp8x2(uint16_t two, float scal
   return __floats2bfloat162_rn(f.x * scale, f.y * scale);
 }
 
+/// Scale of 16-byte latent chunk `c` (0..31) of an FP8 row: one per 128 values, 8 chunks each.
+__device__ __forceinline__ float scale_of_chunk(const float4& sc, int c) {
+  const int g = c >> 3;
+  return g == 0 ? sc.x : g == 1 ? sc.y : g == 2 ? sc.z : sc.w;
+}
+
+/// 16 e4m3 values times `scale` -> 16 bf16 values (each rounded once from the fp32 product, as the
+/// reference does).
+__device__ __forceinline__ void dequant16(const uint4& raw, float scale, uint4& lo, uint4& hi) {
+  const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
+  uint32_t out[8];
+#pragma unroll
+  for (int k = 0; k < 4; ++k) {
+    const __nv_bfloat162 a = dequant_fp8x2(static_cast<uint16_t>(words[k] & 0xFFFF), scale);
+    const __nv_bfloat162 b = dequant_fp8x2(static_cast<uint16_t>(words[k] >> 16), scale);
+    out[2 * k] = *reinterpret_cast<const uint32_t*>(&a);
+    out[2 * k + 1] = *reinterpret_cast<const uint32_t*>(&b);
+  }
+  lo = make_uint4(out[0], out[1], out[2], out[3]);
+  hi = make_uint4(out[4], out[5], out[6], out[7]);
+}
+
+/// 16-byte shared-memory load and store (volatile with a memory clobber: kept in program order
+/// with the other shared-memory accesses, which the in-place dequantization relies on).
+__device__ __forceinline__ uint4 ld_shared_v4(uint32_t addr) {
+  uint4 v;
+  asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];\n" : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "r"(addr)
+               : "memory");
+  return v;
+}
+
+__device__ __forceinline__ void st_shared_v4(uint32_t addr, const uint4& v) {
+  asm volatile("st.shared.v4.u32 [%0], {%1, %2, %3, %4};\n" ::"r"(addr), "r"(v.x), "r"(v.y), "r"(v.z), "r"(v.w)
+               : "memory");
+}
+
 using aiconf::plugins::hopper::cp_async_16;
 using aiconf::plugins::hopper::cp_async_commit;
 using aiconf::plugins::hopper::cp_async_mbar_arrive;

@@ -1,7 +1,7 @@
 // Narrow-heads sparse MLA forward (bf16 cache, num_heads <= 32): the heads go into the N dimension of
 // the tensor-core tiles instead of M ("swap AB").
 //
-// The 64-head-tile kernel (sparse_mla_wgmma.cu) puts the heads in wgmma's M = 64. With 16 heads
+// The 64-head-tile kernel (sparse_mla_producer.cu) puts the heads in wgmma's M = 64. With 16 heads
 // (DeepSeek-V3.2 at TP 8) three quarters of its math is padding, and that padded math, not the cache
 // reads, bounds its tiles (2.9 us of math path per tile against ~2.2 us of gather at full HBM speed;
 // NOTES.md). Here one warpgroup computes, per gathered tile of 64 keys,

@@ -1,4 +1,4 @@
-// Internal: the launch of the bf16 head-tile kernel with a producer warpgroup
+// Internal: the launch of the 64-head-tile kernel with a producer warpgroup
 // (sparse_mla_producer.cu), called by launch_sparse_mla (sparse_mla_wgmma.cu), which also runs the
 // split-KV combine after it.
 #pragma once
@@ -8,9 +8,9 @@
 
 namespace aiconf::sparse_mla::detail {
 
-/// Launches the bf16 64-head-tile kernel: one CTA per (query token, head tile, split). With
-/// num_splits > 1 it writes the fp32 partials (o_partial, lse_partial) that the combine kernel
-/// merges, else out and lse. cudaErrorInvalidValue for an FP8 cache.
+/// Launches the 64-head-tile kernel for the cache format of `p` (bf16 or FP8): one CTA per (query
+/// token, head tile, split). With num_splits > 1 it writes the fp32 partials (o_partial,
+/// lse_partial) that the combine kernel merges, else out and lse.
 cudaError_t launch_producer_fwd(const SparseMlaParams& p, int num_splits, float* o_partial, float* lse_partial,
                                 cudaStream_t stream);
 

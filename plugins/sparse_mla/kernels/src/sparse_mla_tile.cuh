@@ -1,5 +1,5 @@
 // Device code shared by the two sparse MLA forward kernels (the 64-head-tile kernel in
-// sparse_mla_wgmma.cu and the narrow-heads kernel in sparse_mla_narrow.cu): which query token, heads
+// sparse_mla_producer.cu and the narrow-heads kernel in sparse_mla_narrow.cu): which query token, heads
 // and key tiles a CTA owns, and the cp.async gather of a bf16 key tile into the swizzled layout both
 // kernels read with wgmma.
 #pragma once

@@ -1,5 +1,5 @@
-// The per-tile math of the 64-head-tile kernels (sparse_mla_wgmma.cu: FP8 cache, dequantization in
-// the math warps; sparse_mla_producer.cu: bf16 cache, gather in a producer warpgroup). Two math warpgroups
+// The per-tile math of the 64-head-tile kernel (sparse_mla_producer.cu; a producer warpgroup fills
+// the tiles, gathering bf16 rows or dequantizing FP8 ones). Two math warpgroups
 // (threads 0..255) share every 64-key tile:
 //   S = Q K^T : warpgroup w computes the 64 heads x keys [32w, 32w+32) (wgmma m64n32k16, 36 k-steps)
 //   softmax   : the row maxima are exchanged through shared memory so both groups use one running max
