@@ -90,7 +90,8 @@ struct TileRows {
 
 // ---- bf16 cache: 8 producer threads per row, each copying 16-byte chunk lane8 of every 64-column block.
 constexpr int kBf16Groups = kProducers / 8;
-using Bf16Rows = TileRows<kBlockN / kBf16Groups>;
+constexpr int kBf16RowsPerThread = kBlockN / kBf16Groups;
+using Bf16Rows = TileRows<kBf16RowsPerThread>;
 
 /// cp.async of one tile's rows into the swizzled tile: 8 lanes read 128 contiguous bytes of a row.
 /// Empty slots (row < 0) are zero-filled: the wgmma read them, and P = 0 times uninitialised
@@ -102,7 +103,7 @@ __device__ __forceinline__ void copy_tile_bf16(const SparseMlaParams& p, const B
 #endif
   const char* base = reinterpret_cast<const char*>(p.kv_cache);
 #pragma unroll
-  for (int lr = 0; lr < 4; ++lr) {
+  for (int lr = 0; lr < kBf16RowsPerThread; ++lr) {
     const bool ok = tr.rows[lr] >= 0;
     const char* src = base + (ok ? static_cast<int64_t>(tr.rows[lr]) * (kDqk * 2) : 0);
     // Rolled: unrolled, the 36 address computations do not fit the producer's registers.
