@@ -41,7 +41,7 @@ enum class SparseMlaKernel : int {
   /// per split (where it was measured faster); else kHeadTile64.
   kAuto = 0,
   /// Heads in tiles of 64 (the M of the tensor-core tiles): any head count, both cache formats
-  /// (bf16: the gather in a producer warpgroup; FP8: dequantized by the math warps).
+  /// (a producer warpgroup gathers the rows; FP8 rows are dequantized to bf16 in place, in shared memory).
   /// Below 64 heads the tile is padded (16 heads: 4x the math).
   kHeadTile64 = 1,
   /// Heads in the N of the tensor-core tiles (16 or 32): bf16 cache and num_heads <= 32 only.
