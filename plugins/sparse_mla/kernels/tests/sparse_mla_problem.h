@@ -24,6 +24,7 @@ struct Case {
   bool dense = false;  ///< dense mode (generation): slot j = key j, topk = kv_len, causal lengths
   float kv_magnitude = 1.f;  ///< scales every cache value (small rows: tiny FP8 scales)
   SparseMlaKernel kernel = SparseMlaKernel::kAuto;  ///< forward kernel (forced for cross-checks)
+  float q_magnitude = 1.f;  ///< scales every query value (keeps the logits moderate for large rows)
 };
 
 struct HostProblem {
@@ -58,7 +59,7 @@ inline HostProblem make_problem(const Case& c, uint64_t seed) {
   hp.q.resize(size_t(hp.num_tokens) * c.heads * 576);
   hp.q_f.resize(hp.q.size());
   for (size_t i = 0; i < hp.q.size(); ++i) {
-    hp.q[i] = float_to_bf16(uni(rng));
+    hp.q[i] = float_to_bf16(uni(rng) * c.q_magnitude);
     hp.q_f[i] = bf16_to_float(hp.q[i]);
   }
   const int row_bytes = kv_cache_row_bytes(c.fmt);

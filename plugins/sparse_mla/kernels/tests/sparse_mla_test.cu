@@ -10,6 +10,7 @@
 
 #include "aiconf/sparse_mla/sparse_mla.h"
 #include <aiconf_plugins/gpu_program.h>
+#include "fp8_dequant_check.cuh"
 #include "sparse_mla_problem.h"
 
 using aiconf::plugins::GpuBuffer;
@@ -156,6 +157,11 @@ int main() {
       // Block amax 3e-3..1.5e-2: FP8 scales of 7e-6..3.4e-5 (subnormal in fp16, which the v8/v9
       // experiments computed in; the kept bf16 path has fp32's exponent range).
       {"gen fp8 b8 h128 k512 small rows", f8, false, 8, 1, 128, 512, 1000, false, 0.0f, false, 0, 1, false, 3e-3f},
+      // Cache values x1.5e4: scales 33..170, so that about a third of the rows have a group scale
+      // at or above kSplitScaleLimit (128) and take the exact dequantization, the others the split
+      // one (query x1/1.5e4 keeps the logits as in the other cases).
+      {"gen fp8 b8 sq2 h128 k512 large rows", f8, false, 8, 2, 128, 512, 1000, false, 0.0f, false, 0, 1, false, 1.5e4f,
+       SparseMlaKernel::kAuto, 1.f / 1.5e4f},
       // Dense mode (dense MLA over the whole cache; indices implied, causal lengths).
       {"dense bf16 b3 sq2 h128 L4099 paged", bf, false, 3, 2, 128, 4099, 4099, true, 0.0f, true, 0, 1, true},
       {"dense bf16 b1 h16 L20000", bf, false, 1, 1, 16, 20000, 20000, false, 0.0f, true, 0, 1, true},
@@ -186,6 +192,7 @@ int main() {
               "simple_lse", "fast~simp");
   // SMLA_TEST_FILTER=text: only the cases whose name contains it (e.g. under compute-sanitizer).
   const char* filter = std::getenv("SMLA_TEST_FILTER");
+  if (filter == nullptr || std::strstr("fp8 dequant", filter) != nullptr) ok = testing::check_fp8_dequant(seed) && ok;
   for (const Case& c : cases) {
     if (filter != nullptr && std::strstr(c.name, filter) == nullptr) continue;
     const testing::HostProblem hp = testing::make_problem(c, seed++);
