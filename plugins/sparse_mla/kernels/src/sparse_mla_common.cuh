@@ -65,68 +65,6 @@ __device__ __forceinline__ void dequant16(const uint4& raw, float scale, uint4& 
   hi = make_uint4(out[4], out[5], out[6], out[7]);
 }
 
-/// A group scale s as two bf16 terms of s * 2^120, hi = bf16(s * 2^120) and lo = bf16(s * 2^120 - hi),
-/// each replicated into both halves of a bf16x2 word. With the e4m3 values bit-moved into bf16 (which
-/// leaves them 2^-120 too small, see e4m3x2_to_bf16x2_tiny), v * lo + v * hi with one rounding at the
-/// end is v * s to within ~2^-17 relative before that rounding: the result equals the reference's
-/// bf16(fl32(v * s)) except for rare ties (1 ulp; measured on the CPU: 0.05% of the values). A
-/// single bf16 scale would be off by up to 2^-9 in the same direction for a whole group, which the
-/// softmax amplifies (measured: lse error 0.08).
-struct SplitScale {
-  uint32_t hi2;
-  uint32_t lo2;
-};
-
-/// Scales at or above this make s * 2^120 overflow bf16 (whose largest finite value is below 2^128);
-/// rows with such a scale take the exact path (dequant16). Real caches have scales near amax / 448.
-constexpr float kSplitScaleLimit = 0x1p7f;
-
-__device__ __forceinline__ SplitScale split_scale(float s) {
-  const float big = s * 0x1p120f;  // exact: a power-of-two factor
-  const __nv_bfloat16 hi = __float2bfloat16_rn(big);
-  const __nv_bfloat16 lo = __float2bfloat16_rn(big - __bfloat162float(hi));
-  const uint32_t h = __bfloat16_as_ushort(hi), l = __bfloat16_as_ushort(lo);
-  return {h | (h << 16), l | (l << 16)};
-}
-
-/// Two e4m3 bytes of `word`, picked by the byte-permute `selector`, as two bf16 values equal to the
-/// e4m3 values times 2^-120, exactly (subnormals included): bf16 = sign << 15 | (exponent, mantissa)
-/// << 4, since e4m3's 7 exponent and mantissa bits with bias 7 read as bf16's low exponent and top
-/// mantissa bits with bias 127. The permute puts each byte in the high byte of its half and the
-/// first byte's sign in the byte above it, so that one arithmetic shift by 4 and a mask place both.
-/// Selectors: 0x1804 for bytes 0 and 1, 0x3A24 for bytes 2 and 3.
-__device__ __forceinline__ uint32_t e4m3x2_to_bf16x2_tiny(uint32_t word, uint32_t selector) {
-  uint32_t z;
-  asm("prmt.b32 %0, %1, 0, %2;" : "=r"(z) : "r"(word), "r"(selector));
-  return static_cast<uint32_t>(static_cast<int32_t>(z) >> 4) & 0x87F087F0u;
-}
-
-/// a * b + c on bf16x2 words, rounded once (subnormal inputs and outputs kept).
-__device__ __forceinline__ uint32_t fma_bf16x2(uint32_t a, uint32_t b, uint32_t c) {
-  uint32_t d;
-  asm("fma.rn.bf16x2 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c));
-  return d;
-}
-
-/// 16 e4m3 values times the scale given as split_scale(scale) -> 16 bf16 values: no conversion
-/// instruction (3 integer instructions per pair for the unpack, 2 bf16x2 FMAs for the scale), and
-/// the same values as dequant16 but for rare 1-ulp ties. e4m3 NaN bytes become finite values.
-__device__ __forceinline__ void dequant16_split(const uint4& raw, const SplitScale& sc, uint4& lo, uint4& hi) {
-  const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
-  uint32_t out[8];
-#pragma unroll
-  for (int k = 0; k < 4; ++k) {
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      const uint32_t v = e4m3x2_to_bf16x2_tiny(words[k], h == 0 ? 0x1804u : 0x3A24u);
-      const uint32_t p = fma_bf16x2(v, sc.lo2, 0x80008000u);  // v * lo (+ -0: a plain product)
-      out[2 * k + h] = fma_bf16x2(v, sc.hi2, p);
-    }
-  }
-  lo = make_uint4(out[0], out[1], out[2], out[3]);
-  hi = make_uint4(out[4], out[5], out[6], out[7]);
-}
-
 /// 16-byte shared-memory load and store (volatile with a memory clobber: kept in program order
 /// with the other shared-memory accesses, which the in-place dequantization relies on).
 __device__ __forceinline__ uint4 ld_shared_v4(uint32_t addr) {
@@ -151,7 +89,6 @@ using aiconf::plugins::hopper::mbar_init;
 using aiconf::plugins::hopper::mbar_wait;
 using aiconf::plugins::hopper::setmaxnreg_dec;
 using aiconf::plugins::hopper::setmaxnreg_inc;
-using aiconf::plugins::hopper::cp_async_wait;
 using aiconf::plugins::hopper::cp_async_wait_all;
 using aiconf::plugins::hopper::fence_proxy_async;
 using aiconf::plugins::hopper::make_desc_sw128;

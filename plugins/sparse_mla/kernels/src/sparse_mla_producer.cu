@@ -170,19 +170,14 @@ __device__ __forceinline__ void copy_tile_fp8(const SparseMlaParams& p, const Fp
 /// Dequantizes this thread's 8 pieces of row r in place (see fp8_raw_slot): blocks 0..3 hold no raw
 /// bytes and are written at once; the pieces of blocks 4..7 are read before the warp syncs. Each
 /// half's four loads go out together (the shared-memory accesses are volatile, so they stay in the
-/// order written). kSplit: the conversion-free dequant16_split, else the exact dequant16.
-template <bool kSplit>
+/// order written).
 __device__ __forceinline__ void dequant_row_in_place(uint32_t tile_s, int r, int q, const float4& scales) {
+#ifdef AICONF_SMLA_DEBUG_NO_DEQUANT  // timing experiment only: the raw bytes stay, results are garbage
+  return;
+#endif
   auto put = [&](int b, const uint4& raw) {
     uint4 lo, hi;
-    // Piece q of block b is latent chunk 4b + q. The scale is split where it is used (a few
-    // instructions, shared by blocks 2g and 2g + 1; keeping all four splits live made the
-    // 72-register producer spill).
-    const float scale = scale_of_chunk(scales, 4 * b + q);
-    if constexpr (kSplit)
-      dequant16_split(raw, split_scale(scale), lo, hi);
-    else
-      dequant16(raw, scale, lo, hi);
+    dequant16(raw, scale_of_chunk(scales, 4 * b + q), lo, hi);
     st_shared_v4(tile_s + swz_offset(r, 8 * b + 2 * q), lo);
     st_shared_v4(tile_s + swz_offset(r, 8 * b + 2 * q + 1), hi);
   };
@@ -196,38 +191,6 @@ __device__ __forceinline__ void dequant_row_in_place(uint32_t tile_s, int r, int
   __syncwarp();
 #pragma unroll
   for (int b = 4; b < 8; ++b) put(b, raw[b - 4]);
-}
-
-/// Whether split_scale can take every scale of a row (real caches: scales near amax / 448).
-__device__ __forceinline__ bool split_fits(const float4& sc) {
-  return fmaxf(fmaxf(fabsf(sc.x), fabsf(sc.y)), fmaxf(fabsf(sc.z), fabsf(sc.w))) < kSplitScaleLimit;
-}
-
-/// Dequantizes this thread's two rows of a tile in place. The FP8 producer is dequantization-bound,
-/// so rows whose scales fit take the conversion-free dequant16_split, the others the exact
-/// dequant16. The choice is made once for both rows in the common case (one straight-line path,
-/// measured 2% faster than a choice per row), per row otherwise.
-__device__ __forceinline__ void dequant_tile_rows(uint32_t tile_s, const Fp8Rows& tr, int q, const float4 (&scales)[2]) {
-#ifdef AICONF_SMLA_DEBUG_NO_DEQUANT  // timing experiment only: the raw bytes stay, results are garbage
-  return;
-#endif
-#ifdef AICONF_SMLA_DEBUG_CVT_DEQUANT  // A/B experiment: every row through the conversion path
-  const bool both_split = false;
-#else
-  const bool both_split = split_fits(scales[0]) && split_fits(scales[1]);
-#endif
-  if (both_split) {
-    dequant_row_in_place<true>(tile_s, tr.tile_row(0), q, scales[0]);
-    dequant_row_in_place<true>(tile_s, tr.tile_row(1), q, scales[1]);
-    return;
-  }
-#pragma unroll
-  for (int lr = 0; lr < 2; ++lr) {
-    if (split_fits(scales[lr]))
-      dequant_row_in_place<true>(tile_s, tr.tile_row(lr), q, scales[lr]);
-    else
-      dequant_row_in_place<false>(tile_s, tr.tile_row(lr), q, scales[lr]);
-  }
 }
 
 /// FP8 producer loop: copy, then (the next tile's rows resolved meanwhile) wait for this thread's
@@ -248,7 +211,8 @@ __device__ __forceinline__ void produce_fp8(const SparseMlaParams& p, const Work
     if (q == 0) tr.publish_valid(s_valid + stage * 64);
     tr.advance(p, w, it, num_tiles);
     cp_async_wait_all();
-    dequant_tile_rows(tile_s, tr, q, scales);
+#pragma unroll
+    for (int lr = 0; lr < 2; ++lr) dequant_row_in_place(tile_s, tr.tile_row(lr), q, scales[lr]);
     fence_proxy_async();
     mbar_arrive(&full[stage]);
   }

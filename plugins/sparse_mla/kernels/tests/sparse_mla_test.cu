@@ -157,9 +157,10 @@ int main() {
       // Block amax 3e-3..1.5e-2: FP8 scales of 7e-6..3.4e-5 (subnormal in fp16, which the v8/v9
       // experiments computed in; the kept bf16 path has fp32's exponent range).
       {"gen fp8 b8 h128 k512 small rows", f8, false, 8, 1, 128, 512, 1000, false, 0.0f, false, 0, 1, false, 3e-3f},
-      // Cache values x1.5e4: scales 33..170, so that about a third of the rows have a group scale
-      // at or above kSplitScaleLimit (128) and take the exact dequantization, the others the split
-      // one (query x1/1.5e4 keeps the logits as in the other cases).
+      // Large rows, the other end from the small ones: cache values x1.5e4, FP8 scales 33..170 (the
+      // query x1/1.5e4 keeps the logits as in the other cases). A dequantization that scales
+      // through a narrower type (the bf16 scale split of results/split_scale_2026-11-28) must
+      // handle these.
       {"gen fp8 b8 sq2 h128 k512 large rows", f8, false, 8, 2, 128, 512, 1000, false, 0.0f, false, 0, 1, false, 1.5e4f,
        SparseMlaKernel::kAuto, 1.f / 1.5e4f},
       // Dense mode (dense MLA over the whole cache; indices implied, causal lengths).
