@@ -4,7 +4,7 @@
 #pragma once
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
+#include <cstring>
 #include <random>
 #include <vector>
 
