@@ -3,7 +3,8 @@
 # whose name contains $SMLA_TEST_FILTER; all when unset; none with SMLA_NO_TEST=1, e.g. for the
 # debug variants whose results are garbage) and the quick benchmark (SMLA_QUICK=1).
 # Usage: tools/variants.sh OUTDIR label=FLAGS...   e.g. base= nomma=-DAICONF_SMLA_DEBUG_NO_MMA
-# Prints each variant's test verdict and quick-benchmark rows; logs go to OUTDIR.
+# Prints each variant's test verdict and quick-benchmark rows; logs go to OUTDIR. Each run is cut
+# after $SMLA_RUN_TIMEOUT seconds (default 300; rc 124), so a deadlocked variant cannot eat the call.
 set -u
 cd "$(dirname "$0")/.."
 OUTDIR=$1; shift
@@ -23,9 +24,9 @@ for spec in "$@"; do
   label=${spec%%=*}
   echo "== $label (${spec#*=})"
   if [ -z "${SMLA_NO_TEST:-}" ]; then
-    ./build/test_$label > "$OUTDIR/test_$label.txt" 2>&1; echo "test rc=$? $(tail -1 "$OUTDIR/test_$label.txt")"
+    timeout "${SMLA_RUN_TIMEOUT:-300}" ./build/test_$label > "$OUTDIR/test_$label.txt" 2>&1; echo "test rc=$? $(tail -1 "$OUTDIR/test_$label.txt")"
     grep FAIL "$OUTDIR/test_$label.txt"
   fi
-  SMLA_QUICK=1 ./build/bench_$label "$OUTDIR/quick_$label.md" > "$OUTDIR/bench_$label.txt" 2>&1
+  SMLA_QUICK=1 timeout "${SMLA_RUN_TIMEOUT:-300}" ./build/bench_$label "$OUTDIR/quick_$label.md" > "$OUTDIR/bench_$label.txt" 2>&1
   grep '^| gen\|^| ctx' "$OUTDIR/quick_$label.md"
 done 2>&1 | tee "$OUTDIR/variants.txt"
