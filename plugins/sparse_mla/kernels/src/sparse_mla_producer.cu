@@ -17,22 +17,11 @@
 // for an index. With one split the output leaves through shared memory as 16-byte row stores.
 #include <cmath>
 
-#include <aiconf_plugins/cluster_primitives.cuh>
-
 #include "sparse_mla_producer.h"
 #include "sparse_mla_tile64_math.cuh"
 
 namespace aiconf::sparse_mla::detail {
 namespace {
-
-using aiconf::plugins::hopper::bulk_copy_to_peer;
-using aiconf::plugins::hopper::cluster_ctarank;
-using aiconf::plugins::hopper::cluster_sync;
-using aiconf::plugins::hopper::mapa_shared;
-using aiconf::plugins::hopper::mbar_arrive_expect_tx;
-using aiconf::plugins::hopper::mbar_arrive_remote;
-using aiconf::plugins::hopper::mbar_wait_cluster;
-using aiconf::plugins::hopper::st_async_v4;
 
 // One producer warpgroup. ptxas allocates the kernel within the launch's 168 registers per thread
 // (the math fits without spills) and the producer's branch within its setmaxnreg.dec value (where
@@ -150,15 +139,6 @@ __device__ __forceinline__ void produce_bf16(const SparseMlaParams& p, const Wor
 // scales, and after its own copies have landed dequantizes its pieces in place.
 using Fp8Rows = TileRows<2>;
 
-// How a CTA pair's dequantized rows reach the peer: st.async per 16-byte piece from the converting
-// thread, or (AICONF_SMLA_PAIR_BULK) one bulk copy per 64-column block once the producer warpgroup
-// has converted its rows.
-#ifdef AICONF_SMLA_PAIR_BULK
-constexpr bool kPairBulk = true;
-#else
-constexpr bool kPairBulk = false;
-#endif
-
 /// Where piece q of latent block b of row r waits, raw: thread q's 8 pieces of row r fill row r of
 /// 64-column block 4 + q, XOR-placed so that the 8 threads of a quarter warp use distinct banks.
 /// A row's raw bytes thus lie only where that row's own bf16 values of blocks 4..7 go, which only
@@ -169,52 +149,37 @@ __device__ __forceinline__ uint32_t fp8_raw_slot(uint32_t tile_s, int r, int q, 
   return tile_s + 8192 * (4 + q) + r * 128 + (((b ^ r ^ (2 * q)) & 7) << 4);
 }
 
-/// Copies this thread's pieces of rows r and r + 32: the raw latent pieces and the scales only of
-/// the rows it dequantizes (both; in a CTA pair only row lr == rank, the peer does the other), the
-/// rope chunks of both (each CTA of a pair fetches its own rope block).
-template <bool kPair>
 __device__ __forceinline__ void copy_tile_fp8(const SparseMlaParams& p, const Fp8Rows& tr, uint32_t tile_s, int q,
-                                              int rank, float4 (&scales)[2]) {
+                                              float4 (&scales)[2]) {
   const char* base = reinterpret_cast<const char*>(p.kv_cache);
 #pragma unroll
   for (int lr = 0; lr < 2; ++lr) {
     const int r = tr.tile_row(lr);
     const bool ok = tr.rows[lr] >= 0;
     const char* src = base + (ok ? static_cast<int64_t>(tr.rows[lr]) * kFp8RowBytes : 0);
-    if (!kPair || lr == rank) {
 #pragma unroll
-      for (int b = 0; b < 8; ++b) cp_async_16(fp8_raw_slot(tile_s, r, q, b), src + b * 64 + q * 16, ok ? 16 : 0);
-      scales[lr] =
-          ok ? __ldg(reinterpret_cast<const float4*>(src + kFp8LatentBytes)) : make_float4(0.f, 0.f, 0.f, 0.f);
-    }
+    for (int b = 0; b < 8; ++b) cp_async_16(fp8_raw_slot(tile_s, r, q, b), src + b * 64 + q * 16, ok ? 16 : 0);
 #pragma unroll
     for (int k = 0; k < 2; ++k)
       cp_async_16(tile_s + swz_offset(r, 64 + q + 4 * k), src + kFp8LatentBytes + kFp8ScaleBytes + (q + 4 * k) * 16,
                   ok ? 16 : 0);
+    scales[lr] = ok ? __ldg(reinterpret_cast<const float4*>(src + kFp8LatentBytes)) : make_float4(0.f, 0.f, 0.f, 0.f);
   }
 }
 
 /// Dequantizes this thread's 8 pieces of row r in place (see fp8_raw_slot): blocks 0..3 hold no raw
 /// bytes and are written at once; the pieces of blocks 4..7 are read before the warp syncs. Each
 /// half's four loads go out together (the shared-memory accesses are volatile, so they stay in the
-/// order written). In a CTA pair every bf16 piece also goes to the same place of the peer's tile
-/// (`peer_delta` from this tile's address), completing 16 bytes each on the peer's "full" barrier.
-template <bool kPair>
-__device__ __forceinline__ void dequant_row_in_place(uint32_t tile_s, int r, int q, const float4& scales,
-                                                     uint32_t peer_delta, uint32_t peer_full) {
+/// order written).
+__device__ __forceinline__ void dequant_row_in_place(uint32_t tile_s, int r, int q, const float4& scales) {
 #ifdef AICONF_SMLA_DEBUG_NO_DEQUANT  // timing experiment only: the raw bytes stay, results are garbage
   return;
 #endif
   auto put = [&](int b, const uint4& raw) {
     uint4 lo, hi;
     dequant16(raw, scale_of_chunk(scales, 4 * b + q), lo, hi);
-    const uint32_t at_lo = tile_s + swz_offset(r, 8 * b + 2 * q), at_hi = tile_s + swz_offset(r, 8 * b + 2 * q + 1);
-    st_shared_v4(at_lo, lo);
-    st_shared_v4(at_hi, hi);
-    if constexpr (kPair && !kPairBulk) {
-      st_async_v4(at_lo + peer_delta, lo.x, lo.y, lo.z, lo.w, peer_full);
-      st_async_v4(at_hi + peer_delta, hi.x, hi.y, hi.z, hi.w, peer_full);
-    }
+    st_shared_v4(tile_s + swz_offset(r, 8 * b + 2 * q), lo);
+    st_shared_v4(tile_s + swz_offset(r, 8 * b + 2 * q + 1), hi);
   };
   uint4 raw[4];
 #pragma unroll
@@ -228,66 +193,34 @@ __device__ __forceinline__ void dequant_row_in_place(uint32_t tile_s, int r, int
   for (int b = 4; b < 8; ++b) put(b, raw[b - 4]);
 }
 
-/// Bytes a CTA of a pair receives from its peer per tile: 32 dequantized rows of 512 bf16 values.
-constexpr uint32_t kPairTxBytes = 32 * kDv * 2;
-constexpr int kProducerBarrier = 5;  // named barrier of the producer warpgroup (the math uses 1..4)
-
 /// FP8 producer loop: copy, then (the next tile's rows resolved meanwhile) wait for this thread's
 /// copies, dequantize, and arrive on the tile's "full" barrier (one plain arrival per thread, after
-/// the proxy fence that makes the bf16 values visible to the wgmma). In a CTA pair (kPair: the two
-/// 64-head tiles of one query token, which read the same key rows) each CTA dequantizes half of
-/// every tile's rows, tile row r + 32 * rank, and stores them into both CTAs' buffers: half the
-/// copies and half the conversions per CTA. The "empty" barrier then also counts the peer's math
-/// warps (the peer's buffer is written too), and "full" also waits for the peer's 32 rows.
-template <bool kPair>
+/// the proxy fence that makes the bf16 values visible to the wgmma).
 __device__ __forceinline__ void produce_fp8(const SparseMlaParams& p, const Work& w, int num_tiles, uint32_t tile0_s,
-                                            uint64_t* full, uint64_t* empty, int* s_valid, int ptid, int rank) {
+                                            uint64_t* full, uint64_t* empty, int* s_valid, int ptid) {
   const int q = ptid & 3;
   Fp8Rows tr{ptid >> 2, 32};
-  const uint32_t peer_delta = kPair ? mapa_shared(tile0_s, rank ^ 1) - tile0_s : 0;
-  const uint32_t peer_full0 = kPair ? mapa_shared(smem_u32(full), rank ^ 1) : 0;
   tr.start(p, w, num_tiles);
   for (int it = 0; it < num_tiles; ++it) {
     const int stage = it & 1;
     const uint32_t tile_s = tile0_s + stage * kTileBytes;
-    const uint32_t parity = ((it >> 1) & 1) ^ 1;  // tile it - 2's release (a fresh barrier passes)
-    if constexpr (kPair)
-      mbar_wait_cluster(smem_u32(&empty[stage]), parity);
-    else
-      mbar_wait(&empty[stage], parity);
+    mbar_wait(&empty[stage], ((it >> 1) & 1) ^ 1);  // tile it - 2's release (a fresh barrier passes)
     float4 scales[2];
-    copy_tile_fp8<kPair>(p, tr, tile_s, q, rank, scales);
+    copy_tile_fp8(p, tr, tile_s, q, scales);
     cp_async_commit();
     if (q == 0) tr.publish_valid(s_valid + stage * 64);
     tr.advance(p, w, it, num_tiles);
     cp_async_wait_all();
 #pragma unroll
-    for (int lr = 0; lr < 2; ++lr)
-      if (!kPair || lr == rank)
-        dequant_row_in_place<kPair>(tile_s, tr.tile_row(lr), q, scales[lr], peer_delta, peer_full0 + 8 * stage);
+    for (int lr = 0; lr < 2; ++lr) dequant_row_in_place(tile_s, tr.tile_row(lr), q, scales[lr]);
     fence_proxy_async();
-    if constexpr (kPair && kPairBulk) {  // this CTA's 32 rows of each block are 4 KB in one piece
-      named_barrier(kProducerBarrier, kProducers);
-      if (ptid == 0)
-#pragma unroll
-        for (int b = 0; b < 8; ++b) {
-          const uint32_t src = tile_s + b * 8192 + rank * 32 * 128;
-          bulk_copy_to_peer(src + peer_delta, src, 32 * 128, peer_full0 + 8 * stage);
-        }
-    }
-    if (kPair && ptid == 0)
-      mbar_arrive_expect_tx(smem_u32(&full[stage]), kPairTxBytes);
-    else
-      mbar_arrive(&full[stage]);
+    mbar_arrive(&full[stage]);
   }
 }
 
-/// kPair (FP8 cache, two head tiles): launched in clusters of 2, the two head tiles of one (token,
-/// split); see produce_fp8.
-template <bool kFp8, bool kPair>
+template <bool kFp8>
 __global__ void __launch_bounds__(kThreads, 1)
     sparse_mla_fwd_producer_kernel(const SparseMlaParams p, int num_splits, float* o_partial, float* lse_partial) {
-  static_assert(kFp8 || !kPair, "CTA pairs share dequantized rows: FP8 cache only");
   extern __shared__ uint8_t smem_raw[];
   uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t(1023));
   using L = ProducerSmem;
@@ -308,31 +241,22 @@ __global__ void __launch_bounds__(kThreads, 1)
       // bf16: each producer's cp.async arrival + its arrival after the valid flags; FP8: one
       // arrival per producer after its dequantized stores.
       mbar_init(&full[s], kFp8 ? kProducers : 2 * kProducers);
-      // Every math thread after its P V on the buffer retired; in a pair also each peer math warp.
-      mbar_init(&empty[s], kMath + (kPair ? kMath / 32 : 0));
+      mbar_init(&empty[s], 256);  // every math thread, after its P V on the buffer retired
     }
     fence_barrier_init();
   }
-  // A pair's barriers must be initialised before the peer's first remote arrival or store; and no
-  // CTA of a pair may exit while its peer can still write into its shared memory (the last
-  // cluster_sync, on every path out).
-  if constexpr (kPair)
-    cluster_sync();
-  else
-    __syncthreads();
-  const int rank = kPair ? static_cast<int>(cluster_ctarank()) : 0;
+  __syncthreads();
 
-  const Work w = decode_work(p, num_splits, kPair);
+  const Work w = decode_work(p, num_splits);
   const int num_tiles = w.tile_end - w.tile_begin;
 
   if (wg >= 2) {
     // ---------------- producer warpgroup
     setmaxnreg_dec<kProducerRegs>();
     if constexpr (kFp8)
-      produce_fp8<kPair>(p, w, num_tiles, tile0_s, full, empty, s_valid, tid - kMath, rank);
+      produce_fp8(p, w, num_tiles, tile0_s, full, empty, s_valid, tid - kMath);
     else
       produce_bf16(p, w, num_tiles, tile0_s, full, empty, s_valid, tid - kMath);
-    if constexpr (kPair) cluster_sync();
     return;
   }
 
@@ -353,14 +277,10 @@ __global__ void __launch_bounds__(kThreads, 1)
   fence_proxy_async();
   named_barrier(4, kMath);  // Q complete
 
-  const uint32_t peer_empty0 = kPair ? mapa_shared(smem_u32(empty), rank ^ 1) : 0;
   for (int it = 0; it < num_tiles; ++it) {
     const int stage = it & 1;
-    if constexpr (kPair)
-      mbar_wait_cluster(smem_u32(&full[stage]), (it >> 1) & 1);
-    else
-      mbar_wait(&full[stage], (it >> 1) & 1);
-    fence_proxy_async();  // the producers' writes, acquired through the mbarrier, before the wgmma read them
+    mbar_wait(&full[stage], (it >> 1) & 1);
+    fence_proxy_async();  // the producer's writes, acquired through the mbarrier, before the wgmma read them
     const uint32_t tile_s = tile0_s + stage * kTileBytes;
     float s[16];
     issue_qk(s, q_s, tile_s, mt.wg);
@@ -371,14 +291,9 @@ __global__ void __launch_bounds__(kThreads, 1)
     wgmma_wait_all();
     fence_operands(o);
     mbar_arrive(&empty[stage]);
-    if constexpr (kPair) {  // the peer's producer writes into this buffer too
-      __syncwarp();
-      if (mt.lane == 0) mbar_arrive_remote(peer_empty0 + 8 * stage);
-    }
   }
   if (num_splits > 1) {  // fp32 partials: 128 KB, more than Q's space; written from the accumulators
     finish_tile64(p, w, num_splits, o, m_run, l_run, s_sum, mt, o_partial, lse_partial);
-    if constexpr (kPair) cluster_sync();
     return;
   }
   // One split: the bf16 output goes through shared memory (Q's space: every Q K^T has retired once
@@ -407,50 +322,27 @@ __global__ void __launch_bounds__(kThreads, 1)
     const int r = e >> 6, c = e & 63;
     *reinterpret_cast<uint4*>(out + r * kDv + c * 8) = *reinterpret_cast<const uint4*>(stage + r * kStageRow + c * 16);
   }
-  if constexpr (kPair) cluster_sync();
 }
 
-template <bool kFp8, bool kPair>
+template <bool kFp8>
 cudaError_t launch_producer(const SparseMlaParams& p, int num_splits, float* o_partial, float* lse_partial,
                             cudaStream_t stream) {
-  const auto kernel = sparse_mla_fwd_producer_kernel<kFp8, kPair>;
-  cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, ProducerSmem::bytes);
+  cudaError_t err = cudaFuncSetAttribute(sparse_mla_fwd_producer_kernel<kFp8>,
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize, ProducerSmem::bytes);
   if (err != cudaSuccess) return err;
   const int head_tiles = (p.num_heads + kBlockM - 1) / kBlockM;
   const int64_t blocks = static_cast<int64_t>(p.num_tokens) * head_tiles * num_splits;
-  cudaLaunchConfig_t cfg{};
-  cfg.gridDim = dim3(static_cast<unsigned>(blocks));
-  cfg.blockDim = dim3(kThreads);
-  cfg.dynamicSmemBytes = ProducerSmem::bytes;
-  cfg.stream = stream;
-  cudaLaunchAttribute cluster{};
-  cluster.id = cudaLaunchAttributeClusterDimension;
-  cluster.val.clusterDim.x = kPair ? 2 : 1;
-  cluster.val.clusterDim.y = 1;
-  cluster.val.clusterDim.z = 1;
-  cfg.attrs = &cluster;
-  cfg.numAttrs = kPair ? 1 : 0;
-  err = cudaLaunchKernelEx(&cfg, kernel, p, num_splits, o_partial, lse_partial);
-  return err != cudaSuccess ? err : cudaGetLastError();
-}
-
-/// FP8 caches with exactly two head tiles (65..128 heads) run as CTA pairs; AICONF_SMLA_NO_PAIR
-/// (an A/B switch for the benchmark) keeps them on single CTAs.
-bool use_pairs(const SparseMlaParams& p) {
-#ifdef AICONF_SMLA_NO_PAIR
-  return false;
-#else
-  return p.kv_format != KvCacheFormat::kBf16 && (p.num_heads + kBlockM - 1) / kBlockM == 2;
-#endif
+  sparse_mla_fwd_producer_kernel<kFp8><<<static_cast<unsigned>(blocks), kThreads, ProducerSmem::bytes, stream>>>(
+      p, num_splits, o_partial, lse_partial);
+  return cudaGetLastError();
 }
 
 }  // namespace
 
 cudaError_t launch_producer_fwd(const SparseMlaParams& p, int num_splits, float* o_partial, float* lse_partial,
                                 cudaStream_t stream) {
-  if (p.kv_format == KvCacheFormat::kBf16) return launch_producer<false, false>(p, num_splits, o_partial, lse_partial, stream);
-  return use_pairs(p) ? launch_producer<true, true>(p, num_splits, o_partial, lse_partial, stream)
-                      : launch_producer<true, false>(p, num_splits, o_partial, lse_partial, stream);
+  return p.kv_format == KvCacheFormat::kBf16 ? launch_producer<false>(p, num_splits, o_partial, lse_partial, stream)
+                                             : launch_producer<true>(p, num_splits, o_partial, lse_partial, stream);
 }
 
 }  // namespace aiconf::sparse_mla::detail

@@ -22,25 +22,15 @@ struct Work {
   int token, seq, head0, len, tile_begin, tile_end, split;
 };
 
-/// The work of CTA blockIdx.x. Block order: split fastest, then head tile, then token; with
-/// `heads_fastest` (clusters of a token's head tiles) head tile fastest, then split, then token.
-__device__ __forceinline__ Work decode_work(const SparseMlaParams& p, int num_splits, bool heads_fastest = false) {
+__device__ __forceinline__ Work decode_work(const SparseMlaParams& p, int num_splits) {
   const int head_tiles = (p.num_heads + kBlockM - 1) / kBlockM;
   int bid = blockIdx.x;
   Work w;
-  if (heads_fastest) {
-    w.head0 = (bid % head_tiles) * kBlockM;
-    bid /= head_tiles;
-    w.split = bid % num_splits;
-    bid /= num_splits;
-  } else {
-    w.split = bid % num_splits;
-    bid /= num_splits;
-    w.head0 = (bid % head_tiles) * kBlockM;
-    bid /= head_tiles;
-  }
+  w.split = bid % num_splits;
+  bid /= num_splits;
+  w.head0 = (bid % head_tiles) * kBlockM;
   // Last tokens first: in context they have the longest top-k lists, so the tail of the grid is short.
-  w.token = p.num_tokens - 1 - bid;
+  w.token = p.num_tokens - 1 - bid / head_tiles;
   w.seq = w.token / p.tokens_per_seq;
   w.len = p.topk_lengths ? min(max(p.topk_lengths[w.token], 0), p.topk) : p.topk;
   const int tiles = (w.len + kBlockN - 1) / kBlockN;
