@@ -145,6 +145,8 @@ int main(int argc, char** argv) {
   // ---- generation. SMLA_PAGED=1: through a block table of 64-token pages in shuffled order (the
   // collectors' layout), else each sequence's rows contiguous.
   const bool paged = std::getenv("SMLA_PAGED") != nullptr;
+  // SMLA_QUICK_L=32768: the quick shapes at the longer cache length instead of 8192.
+  const int quick_len = std::getenv("SMLA_QUICK_L") != nullptr ? std::atoi(std::getenv("SMLA_QUICK_L")) : 8192;
   GpuBuffer table(size_t(128) * (32768 / 64) * 4);
   for (KvCacheFormat fmt : {KvCacheFormat::kBf16, KvCacheFormat::kFp8E4m3Scaled}) {
     fill_random<<<4096, 256>>>(cache.as<uint8_t>(), max_cache, fmt, 7);
@@ -154,7 +156,7 @@ int main(int argc, char** argv) {
       for (int b : {1, 64, 128})
         for (int s_q : {1, 2})
           for (int h : {128, 32, 16}) {
-            if (quick && !(L == 8192 && h != 32 && ((b == 64 && s_q == 1) || (b == 128 && s_q == 2))))
+            if (quick && !(L == quick_len && h != 32 && ((b == 64 && s_q == 1) || (b == 128 && s_q == 2))))
               continue;
             SparseMlaParams p;
             p.num_tokens = b * s_q;

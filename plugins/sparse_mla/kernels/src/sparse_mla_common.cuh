@@ -79,6 +79,11 @@ __device__ __forceinline__ void st_shared_v4(uint32_t addr, const uint4& v) {
                : "memory");
 }
 
+/// Prefetch of the 128-byte line holding `addr` into L2 (no register result, nothing to wait for).
+__device__ __forceinline__ void prefetch_l2(const void* addr) {
+  asm volatile("prefetch.global.L2 [%0];" ::"l"(addr));
+}
+
 using aiconf::plugins::hopper::cp_async_16;
 using aiconf::plugins::hopper::cp_async_commit;
 using aiconf::plugins::hopper::cp_async_mbar_arrive;

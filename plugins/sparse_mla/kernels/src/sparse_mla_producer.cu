@@ -167,6 +167,23 @@ __device__ __forceinline__ void copy_tile_fp8(const SparseMlaParams& p, const Fp
   }
 }
 
+/// Prefetches into L2 the FP8 rows this thread copies in the next tile (resolved one tile ahead): a
+/// row's 656 bytes span up to 7 128-byte lines, covered by addresses 128 apart from its first byte
+/// plus its last byte. The next tile's copies then wait for L2 rather than for HBM (and for the TLB
+/// walk of a page of a long, paged cache); the copy latency is what bounds this path (NOTES.md, v14).
+__device__ __forceinline__ void prefetch_rows_l2(const SparseMlaParams& p, const Fp8Rows& tr, int q) {
+#ifndef AICONF_SMLA_NO_PREFETCH
+  const char* base = reinterpret_cast<const char*>(p.kv_cache);
+#pragma unroll
+  for (int lr = 0; lr < 2; ++lr) {
+    if (tr.rows[lr] < 0) continue;
+    const char* row = base + static_cast<int64_t>(tr.rows[lr]) * kFp8RowBytes;
+    prefetch_l2(row + 128 * q);
+    if (q < 2) prefetch_l2(row + (q == 0 ? 512 : kFp8RowBytes - 1));
+  }
+#endif
+}
+
 /// Dequantizes this thread's 8 pieces of row r in place (see fp8_raw_slot): blocks 0..3 hold no raw
 /// bytes and are written at once; the pieces of blocks 4..7 are read before the warp syncs. Each
 /// half's four loads go out together (the shared-memory accesses are volatile, so they stay in the
@@ -210,6 +227,7 @@ __device__ __forceinline__ void produce_fp8(const SparseMlaParams& p, const Work
     cp_async_commit();
     if (q == 0) tr.publish_valid(s_valid + stage * 64);
     tr.advance(p, w, it, num_tiles);
+    if (it + 1 < num_tiles) prefetch_rows_l2(p, tr, q);
     cp_async_wait_all();
 #pragma unroll
     for (int lr = 0; lr < 2; ++lr) dequant_row_in_place(tile_s, tr.tile_row(lr), q, scales[lr]);
