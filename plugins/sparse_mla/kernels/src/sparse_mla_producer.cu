@@ -168,9 +168,10 @@ __device__ __forceinline__ void copy_tile_fp8(const SparseMlaParams& p, const Fp
 }
 
 /// Prefetches into L2 the FP8 rows this thread copies in the next tile (resolved one tile ahead): a
-/// row's 656 bytes span up to 7 128-byte lines, covered by addresses 128 apart from its first byte
-/// plus its last byte. The next tile's copies then wait for L2 rather than for HBM (and for the TLB
-/// walk of a page of a long, paged cache); the copy latency is what bounds this path (NOTES.md, v14).
+/// row's 656 bytes (16-byte aligned) span up to 6 128-byte lines, covered by addresses 128 apart
+/// from its first byte plus its last byte. The next tile's copies then wait for L2 rather than for
+/// HBM; the copy latency is what bounds this path (NOTES.md, v14.1; AICONF_SMLA_NO_PREFETCH is the
+/// A/B switch of that measurement).
 __device__ __forceinline__ void prefetch_rows_l2(const SparseMlaParams& p, const Fp8Rows& tr, int q) {
 #ifndef AICONF_SMLA_NO_PREFETCH
   const char* base = reinterpret_cast<const char*>(p.kv_cache);
