@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # compute-sanitizer runs of the GPU test after gpu_check.sh has built it (device machine): racecheck
 # on the FP8 cases that exercise the in-place dequantization's ordering (odd tile counts per split;
-# rows on both dequantization paths), synccheck on every FP8 case, memcheck on a partial head tile.
+# rows with large scales), synccheck on every FP8 case, memcheck on a partial head tile.
 # Usage: tools/sanitize.sh OUTDIR   (writes racecheck*.txt, synccheck.txt, memcheck.txt; prints verdicts)
 set -u
 cd "$(dirname "$0")/.."
