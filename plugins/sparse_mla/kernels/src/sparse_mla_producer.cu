@@ -139,6 +139,14 @@ __device__ __forceinline__ void produce_bf16(const SparseMlaParams& p, const Wor
 // scales, and after its own copies have landed dequantizes its pieces in place.
 using Fp8Rows = TileRows<2>;
 
+// Empty slots skip their latent copies and conversions (zeros are stored instead);
+// AICONF_SMLA_NO_SKIP_EMPTY restores copying and converting the zero-filled rows (the A/B switch).
+#ifdef AICONF_SMLA_NO_SKIP_EMPTY
+constexpr bool kSkipEmpty = false;
+#else
+constexpr bool kSkipEmpty = true;
+#endif
+
 /// Where piece q of latent block b of row r waits, raw: thread q's 8 pieces of row r fill row r of
 /// 64-column block 4 + q, XOR-placed so that the 8 threads of a quarter warp use distinct banks.
 /// A row's raw bytes thus lie only where that row's own bf16 values of blocks 4..7 go, which only
@@ -158,9 +166,9 @@ __device__ __forceinline__ void copy_tile_fp8(const SparseMlaParams& p, const Fp
     const bool ok = tr.rows[lr] >= 0;
     const char* src = base + (ok ? static_cast<int64_t>(tr.rows[lr]) * kFp8RowBytes : 0);
     // An empty slot's latent values are written as zeros by dequant_row_in_place: no copy.
-    if (ok)
+    if (ok || !kSkipEmpty)
 #pragma unroll
-      for (int b = 0; b < 8; ++b) cp_async_16(fp8_raw_slot(tile_s, r, q, b), src + b * 64 + q * 16, 16);
+      for (int b = 0; b < 8; ++b) cp_async_16(fp8_raw_slot(tile_s, r, q, b), src + b * 64 + q * 16, ok ? 16 : 0);
 #pragma unroll
     for (int k = 0; k < 2; ++k)
       cp_async_16(tile_s + swz_offset(r, 64 + q + 4 * k), src + kFp8LatentBytes + kFp8ScaleBytes + (q + 4 * k) * 16,
@@ -243,7 +251,8 @@ __device__ __forceinline__ void produce_fp8(const SparseMlaParams& p, const Work
     copy_tile_fp8(p, tr, tile_s, q, scales);
     cp_async_commit();
     if (q == 0) tr.publish_valid(s_valid + stage * 64);
-    const bool valid[2] = {tr.rows[0] >= 0, tr.rows[1] >= 0};  // before advance() moves to the next tile
+    // Taken before advance() moves to the next tile's rows.
+    const bool valid[2] = {!kSkipEmpty || tr.rows[0] >= 0, !kSkipEmpty || tr.rows[1] >= 0};
     tr.advance(p, w, it, num_tiles);
     if (it + 1 < num_tiles) prefetch_rows_l2(p, tr, q);
     cp_async_wait_all();
