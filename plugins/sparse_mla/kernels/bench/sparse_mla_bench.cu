@@ -44,9 +44,11 @@ __global__ void fill_random(uint8_t* buf, size_t bytes, KvCacheFormat fmt, uint6
   }
 }
 
-__global__ void fill_indices(int32_t* idx, int64_t n, int topk, int kv_len, uint64_t seed) {
+/// Random key positions in [0, kv_len); slots from `valid` on are -1 (a list shorter than top-k, as in
+/// decode with fewer cached tokens than top-k).
+__global__ void fill_indices(int32_t* idx, int64_t n, int topk, int kv_len, uint64_t seed, int valid = 1 << 30) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
-    idx[i] = static_cast<int32_t>(mix(seed + i * 0x9E3779B97F4A7C15ULL) % kv_len);
+    idx[i] = i % topk < valid ? static_cast<int32_t>(mix(seed + i * 0x9E3779B97F4A7C15ULL) % kv_len) : -1;
 }
 
 struct Row {
@@ -147,6 +149,9 @@ int main(int argc, char** argv) {
   const bool paged = std::getenv("SMLA_PAGED") != nullptr;
   // SMLA_QUICK_L=32768: the quick shapes at the longer cache length instead of 8192.
   const int quick_len = std::getenv("SMLA_QUICK_L") != nullptr ? std::atoi(std::getenv("SMLA_QUICK_L")) : 8192;
+  // SMLA_VALID_KEYS=N: only the first N slots of each generation list hold a key, the rest are -1
+  // (the FLOP and byte columns still count every slot: compare the times).
+  const int valid_keys = std::getenv("SMLA_VALID_KEYS") != nullptr ? std::atoi(std::getenv("SMLA_VALID_KEYS")) : 1 << 30;
   GpuBuffer table(size_t(128) * (32768 / 64) * 4);
   for (KvCacheFormat fmt : {KvCacheFormat::kBf16, KvCacheFormat::kFp8E4m3Scaled}) {
     fill_random<<<4096, 256>>>(cache.as<uint8_t>(), max_cache, fmt, 7);
@@ -181,7 +186,7 @@ int main(int argc, char** argv) {
               p.block_table_stride = L / 64;
               p.page_size = 64;
             }
-            fill_indices<<<1024, 256>>>(idx.as<int32_t>(), int64_t(p.num_tokens) * topk, topk, L, 11 + b + L);
+            fill_indices<<<1024, 256>>>(idx.as<int32_t>(), int64_t(p.num_tokens) * topk, topk, L, 11 + b + L, valid_keys);
             AICONF_GPU_CHECK(cudaGetLastError());
             for (SparseMlaKernel kernel : kernels_for(p)) {
               p.kernel = kernel;

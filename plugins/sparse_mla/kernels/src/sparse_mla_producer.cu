@@ -139,6 +139,14 @@ __device__ __forceinline__ void produce_bf16(const SparseMlaParams& p, const Wor
 // scales, and after its own copies have landed dequantizes its pieces in place.
 using Fp8Rows = TileRows<2>;
 
+// Empty slots skip their latent copies and conversions (zeros are stored instead);
+// AICONF_SMLA_NO_SKIP_EMPTY restores copying and converting the zero-filled rows (the A/B switch).
+#ifdef AICONF_SMLA_NO_SKIP_EMPTY
+constexpr bool kSkipEmpty = false;
+#else
+constexpr bool kSkipEmpty = true;
+#endif
+
 /// Where piece q of latent block b of row r waits, raw: thread q's 8 pieces of row r fill row r of
 /// 64-column block 4 + q, XOR-placed so that the 8 threads of a quarter warp use distinct banks.
 /// A row's raw bytes thus lie only where that row's own bf16 values of blocks 4..7 go, which only
@@ -157,8 +165,10 @@ __device__ __forceinline__ void copy_tile_fp8(const SparseMlaParams& p, const Fp
     const int r = tr.tile_row(lr);
     const bool ok = tr.rows[lr] >= 0;
     const char* src = base + (ok ? static_cast<int64_t>(tr.rows[lr]) * kFp8RowBytes : 0);
+    // An empty slot's latent values are written as zeros by dequant_row_in_place: no copy.
+    if (ok || !kSkipEmpty)
 #pragma unroll
-    for (int b = 0; b < 8; ++b) cp_async_16(fp8_raw_slot(tile_s, r, q, b), src + b * 64 + q * 16, ok ? 16 : 0);
+      for (int b = 0; b < 8; ++b) cp_async_16(fp8_raw_slot(tile_s, r, q, b), src + b * 64 + q * 16, ok ? 16 : 0);
 #pragma unroll
     for (int k = 0; k < 2; ++k)
       cp_async_16(tile_s + swz_offset(r, 64 + q + 4 * k), src + kFp8LatentBytes + kFp8ScaleBytes + (q + 4 * k) * 16,
@@ -189,7 +199,10 @@ __device__ __forceinline__ void prefetch_rows_l2(const SparseMlaParams& p, const
 /// bytes and are written at once; the pieces of blocks 4..7 are read before the warp syncs. Each
 /// half's four loads go out together (the shared-memory accesses are volatile, so they stay in the
 /// order written).
-__device__ __forceinline__ void dequant_row_in_place(uint32_t tile_s, int r, int q, const float4& scales) {
+/// An empty slot (`valid` false: no raw bytes were copied) gets zeros instead: the wgmma reads every
+/// row, and P = 0 times stale shared memory could be NaN. The row's 4 threads take the same branch;
+/// the __syncwarp stays outside it, where every lane of the warp reaches it.
+__device__ __forceinline__ void dequant_row_in_place(uint32_t tile_s, int r, int q, const float4& scales, bool valid) {
 #ifdef AICONF_SMLA_DEBUG_NO_DEQUANT  // timing experiment only: the raw bytes stay, results are garbage
   return;
 #endif
@@ -200,15 +213,26 @@ __device__ __forceinline__ void dequant_row_in_place(uint32_t tile_s, int r, int
     st_shared_v4(tile_s + swz_offset(r, 8 * b + 2 * q + 1), hi);
   };
   uint4 raw[4];
+  if (valid) {
 #pragma unroll
-  for (int b = 0; b < 4; ++b) raw[b] = ld_shared_v4(fp8_raw_slot(tile_s, r, q, b));
+    for (int b = 0; b < 4; ++b) raw[b] = ld_shared_v4(fp8_raw_slot(tile_s, r, q, b));
 #pragma unroll
-  for (int b = 0; b < 4; ++b) put(b, raw[b]);
+    for (int b = 0; b < 4; ++b) put(b, raw[b]);
 #pragma unroll
-  for (int b = 4; b < 8; ++b) raw[b - 4] = ld_shared_v4(fp8_raw_slot(tile_s, r, q, b));
+    for (int b = 4; b < 8; ++b) raw[b - 4] = ld_shared_v4(fp8_raw_slot(tile_s, r, q, b));
+  }
   __syncwarp();
+  if (valid) {
 #pragma unroll
-  for (int b = 4; b < 8; ++b) put(b, raw[b - 4]);
+    for (int b = 4; b < 8; ++b) put(b, raw[b - 4]);
+  } else {
+    const uint4 zero = make_uint4(0u, 0u, 0u, 0u);
+#pragma unroll
+    for (int b = 0; b < 8; ++b) {
+      st_shared_v4(tile_s + swz_offset(r, 8 * b + 2 * q), zero);
+      st_shared_v4(tile_s + swz_offset(r, 8 * b + 2 * q + 1), zero);
+    }
+  }
 }
 
 /// FP8 producer loop: copy, then (the next tile's rows resolved meanwhile) wait for this thread's
@@ -227,11 +251,13 @@ __device__ __forceinline__ void produce_fp8(const SparseMlaParams& p, const Work
     copy_tile_fp8(p, tr, tile_s, q, scales);
     cp_async_commit();
     if (q == 0) tr.publish_valid(s_valid + stage * 64);
+    // Taken before advance() moves to the next tile's rows.
+    const bool valid[2] = {!kSkipEmpty || tr.rows[0] >= 0, !kSkipEmpty || tr.rows[1] >= 0};
     tr.advance(p, w, it, num_tiles);
     if (it + 1 < num_tiles) prefetch_rows_l2(p, tr, q);
     cp_async_wait_all();
 #pragma unroll
-    for (int lr = 0; lr < 2; ++lr) dequant_row_in_place(tile_s, tr.tile_row(lr), q, scales[lr]);
+    for (int lr = 0; lr < 2; ++lr) dequant_row_in_place(tile_s, tr.tile_row(lr), q, scales[lr], valid[lr]);
     fence_proxy_async();
     mbar_arrive(&full[stage]);
   }
