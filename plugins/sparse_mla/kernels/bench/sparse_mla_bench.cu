@@ -152,8 +152,11 @@ int main(int argc, char** argv) {
   // SMLA_VALID_KEYS=N: only the first N slots of each generation list hold a key, the rest are -1
   // (the FLOP and byte columns still count every slot: compare the times).
   const int valid_keys = std::getenv("SMLA_VALID_KEYS") != nullptr ? std::atoi(std::getenv("SMLA_VALID_KEYS")) : 1 << 30;
+  // SMLA_FP8_ONLY=1: only the FP8-cache generation shapes (no bf16 cache, no context), for FP8 experiments.
+  const bool fp8_only = std::getenv("SMLA_FP8_ONLY") != nullptr;
   GpuBuffer table(size_t(128) * (32768 / 64) * 4);
   for (KvCacheFormat fmt : {KvCacheFormat::kBf16, KvCacheFormat::kFp8E4m3Scaled}) {
+    if (fp8_only && fmt == KvCacheFormat::kBf16) continue;
     fill_random<<<4096, 256>>>(cache.as<uint8_t>(), max_cache, fmt, 7);
     AICONF_GPU_CHECK(cudaGetLastError());
     const int row_bytes = kv_cache_row_bytes(fmt);
@@ -204,7 +207,7 @@ int main(int argc, char** argv) {
   fill_random<<<4096, 256>>>(cache.as<uint8_t>(), size_t(8192) * 1152, KvCacheFormat::kBf16, 9);
   AICONF_GPU_CHECK(cudaGetLastError());
   for (int T : {1024, 4096, 8192}) {
-    if (quick && T != 4096) continue;
+    if (fp8_only || (quick && T != 4096)) continue;
     std::vector<int32_t> hidx(size_t(T) * topk, -1), hlen(T);
     std::mt19937 rng(T);
     double pairs = 0;
