@@ -27,7 +27,8 @@ namespace {
 // (the math fits without spills) and the producer's branch within its setmaxnreg.dec value (where
 // the unrolled copy loop spilled); the math's setmaxnreg.inc moves no allocation limit, it only
 // takes back the producer's share at run time. Two producer warpgroups would cap the math at 128
-// registers, below what an m64n256 accumulator needs (ptxas refuses it).
+// registers, below what an m64n256 accumulator needs (ptxas refuses it). The producer gets 88: 72
+// sufficed, but a two-tiles-ahead prefetch spilled there (v14.2 in NOTES.md; measured equal at 88).
 constexpr int kProducers = 128;
 constexpr int kMathRegs = 208, kProducerRegs = 88;  // 2 x 208 + 88 = 504 = 3 x 168
 constexpr int kMath = 256;                           // math warpgroups 0 and 1, then the producers
@@ -49,43 +50,37 @@ struct ProducerSmem {
 static_assert(ProducerSmem::bytes <= 232448, "exceeds 227 KB of shared memory");
 
 /// One producer thread's rows of every tile (tile rows first + lr * stride, lr < kN) and their cache
-/// rows. The raw indices are loaded kDepth + 1 tiles ahead and turned into cache rows (-1: empty
-/// slot; the block-table load when paged) one tile ahead, right after the copies of the current tile
-/// are issued: no load result is waited for in front of a copy. kDepth > 1 keeps the indices of
-/// further tiles at hand for an L2 prefetch of their rows. Cache rows are 32-bit to save registers
+/// rows. The raw indices are loaded two tiles ahead and turned into cache rows (-1: empty slot; the
+/// block-table load when paged) one tile ahead, right after the copies of the current tile are
+/// issued: no load result is waited for in front of a copy. Cache rows are 32-bit to save registers
 /// (a cache of 2^31 rows, 1.4 TB even as FP8, is out of reach).
-template <int kN, int kDepth = 1>
+template <int kN>
 struct TileRows {
   int first, stride;
-  int rows[kN];              // cache rows of the tile being copied
-  int idx_next[kDepth][kN];  // raw indices of the kDepth tiles after it
+  int rows[kN];      // cache rows of the tile being copied
+  int idx_next[kN];  // raw indices of the tile after it
 
   __device__ __forceinline__ int tile_row(int lr) const { return first + lr * stride; }
-  __device__ __forceinline__ void load_indices(const SparseMlaParams& p, const Work& w, int it, int (&idx)[kN]) {
+  __device__ __forceinline__ void load_indices(const SparseMlaParams& p, const Work& w, int it) {
 #pragma unroll
-    for (int lr = 0; lr < kN; ++lr) idx[lr] = load_index(p, w, w.tile_begin + it, tile_row(lr));
+    for (int lr = 0; lr < kN; ++lr) idx_next[lr] = load_index(p, w, w.tile_begin + it, tile_row(lr));
   }
   __device__ __forceinline__ void resolve(const SparseMlaParams& p, const Work& w) {
 #pragma unroll
-    for (int lr = 0; lr < kN; ++lr) rows[lr] = static_cast<int>(kv_row_of(p, w.seq, idx_next[0][lr]));
+    for (int lr = 0; lr < kN; ++lr) rows[lr] = static_cast<int>(kv_row_of(p, w.seq, idx_next[lr]));
   }
-  /// Before the first tile: its rows resolved, the next kDepth tiles' indices loaded.
+  /// Before the first tile: its rows resolved, the next tile's indices loaded.
   __device__ __forceinline__ void start(const SparseMlaParams& p, const Work& w, int num_tiles) {
     if (num_tiles == 0) return;
-    load_indices(p, w, 0, idx_next[0]);
+    load_indices(p, w, 0);
     resolve(p, w);
-#pragma unroll
-    for (int d = 0; d < kDepth; ++d) load_indices(p, w, 1 + d, idx_next[d]);  // -1 past the split's last tile
+    load_indices(p, w, 1);  // -1 past the split's last tile
   }
-  /// After tile `it`'s copies are issued: the rows of tile it + 1, the indices of tile it + 1 + kDepth.
+  /// After tile `it`'s copies are issued: the rows of tile it + 1, the indices of tile it + 2.
   __device__ __forceinline__ void advance(const SparseMlaParams& p, const Work& w, int it, int num_tiles) {
     if (it + 1 >= num_tiles) return;
     resolve(p, w);
-#pragma unroll
-    for (int d = 0; d + 1 < kDepth; ++d)
-#pragma unroll
-      for (int lr = 0; lr < kN; ++lr) idx_next[d][lr] = idx_next[d + 1][lr];
-    load_indices(p, w, it + 1 + kDepth, idx_next[kDepth - 1]);
+    load_indices(p, w, it + 2);
   }
   /// The valid-key flags of this thread's rows (the softmax masks the others).
   __device__ __forceinline__ void publish_valid(int* valid) const {
@@ -143,17 +138,7 @@ __device__ __forceinline__ void produce_bf16(const SparseMlaParams& p, const Wor
 // (16 e4m3 values) of each of their eight 64-value latent blocks: it copies those pieces raw into
 // the tile buffer, copies rope chunks q and q + 4 (bf16) to their final place, loads the row's 4
 // scales, and after its own copies have landed dequantizes its pieces in place.
-
-/// How many tiles ahead the FP8 producer prefetches its rows into L2: 2 (the rows of tile it + 2,
-/// from indices loaded one tile earlier, and at the start tile 1's too); AICONF_SMLA_PREFETCH_NEXT
-/// gives v14.1's distance 1 (the next tile's rows, just resolved), AICONF_SMLA_NO_PREFETCH none.
-/// These are the A/B switches of the measurements in NOTES.md (v14.1, v14.2).
-#ifdef AICONF_SMLA_PREFETCH_NEXT
-constexpr int kPrefetchDistance = 1;
-#else
-constexpr int kPrefetchDistance = 2;
-#endif
-using Fp8Rows = TileRows<2, kPrefetchDistance>;
+using Fp8Rows = TileRows<2>;
 
 // Empty slots skip their latent copies and conversions (zeros are stored instead);
 // AICONF_SMLA_NO_SKIP_EMPTY restores copying and converting the zero-filled rows (the A/B switch).
@@ -193,31 +178,22 @@ __device__ __forceinline__ void copy_tile_fp8(const SparseMlaParams& p, const Fp
   }
 }
 
-
-/// Prefetches one FP8 cache row into L2 (nothing for an empty slot): a row's 656 bytes (16-byte
-/// aligned) span up to 6 128-byte lines, covered by addresses 128 apart from its first byte plus
-/// its last byte, spread over the row's 4 threads. The copies that later read it then wait for L2
-/// rather than for HBM; the copy latency is what bounds this path (NOTES.md, v14.1).
-__device__ __forceinline__ void prefetch_row_l2(const SparseMlaParams& p, int row, int q) {
+/// Prefetches into L2 the FP8 rows this thread copies in the next tile (resolved one tile ahead): a
+/// row's 656 bytes (16-byte aligned) span up to 6 128-byte lines, covered by addresses 128 apart
+/// from its first byte plus its last byte. The next tile's copies then wait for L2 rather than for
+/// HBM; the copy latency is what bounds this path (NOTES.md, v14.1; AICONF_SMLA_NO_PREFETCH is the
+/// A/B switch of that measurement).
+__device__ __forceinline__ void prefetch_rows_l2(const SparseMlaParams& p, const Fp8Rows& tr, int q) {
 #ifndef AICONF_SMLA_NO_PREFETCH
-  if (row < 0) return;
-  const char* r = reinterpret_cast<const char*>(p.kv_cache) + static_cast<int64_t>(row) * kFp8RowBytes;
-  prefetch_l2(r + 128 * q);
-  if (q < 2) prefetch_l2(r + (q == 0 ? 512 : kFp8RowBytes - 1));
-#endif
-}
-
-/// After advance() in iteration `it`: prefetches the rows of tile it + kPrefetchDistance (with
-/// distance 2 their indices arrived one tile ago; in iteration 0 also tile 1, whose rows were just
-/// resolved). Past the split's last tile the indices are -1 and nothing is fetched.
-__device__ __forceinline__ void prefetch_ahead(const SparseMlaParams& p, const Work& w, const Fp8Rows& tr, int it,
-                                               int num_tiles, int q) {
-  if (it + 1 >= num_tiles) return;
+  const char* base = reinterpret_cast<const char*>(p.kv_cache);
 #pragma unroll
   for (int lr = 0; lr < 2; ++lr) {
-    if (kPrefetchDistance == 1 || it == 0) prefetch_row_l2(p, tr.rows[lr], q);
-    if (kPrefetchDistance == 2) prefetch_row_l2(p, static_cast<int>(kv_row_of(p, w.seq, tr.idx_next[0][lr])), q);
+    if (tr.rows[lr] < 0) continue;
+    const char* row = base + static_cast<int64_t>(tr.rows[lr]) * kFp8RowBytes;
+    prefetch_l2(row + 128 * q);
+    if (q < 2) prefetch_l2(row + (q == 0 ? 512 : kFp8RowBytes - 1));
   }
+#endif
 }
 
 /// Dequantizes this thread's 8 pieces of row r in place (see fp8_raw_slot): blocks 0..3 hold no raw
@@ -279,7 +255,7 @@ __device__ __forceinline__ void produce_fp8(const SparseMlaParams& p, const Work
     // Taken before advance() moves to the next tile's rows.
     const bool valid[2] = {!kSkipEmpty || tr.rows[0] >= 0, !kSkipEmpty || tr.rows[1] >= 0};
     tr.advance(p, w, it, num_tiles);
-    prefetch_ahead(p, w, tr, it, num_tiles, q);
+    if (it + 1 < num_tiles) prefetch_rows_l2(p, tr, q);
     cp_async_wait_all();
 #pragma unroll
     for (int lr = 0; lr < 2; ++lr) dequant_row_in_place(tile_s, tr.tile_row(lr), q, scales[lr], valid[lr]);
