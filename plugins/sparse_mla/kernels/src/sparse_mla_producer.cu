@@ -236,68 +236,31 @@ __device__ __forceinline__ void dequant_row_in_place(uint32_t tile_s, int r, int
   }
 }
 
-// The next tile's copies go out before this tile's dequantization whenever its buffer is already
-// free (NOTES.md, v17); AICONF_SMLA_NO_EARLY_ISSUE keeps v14's order (the A/B switch).
-#ifdef AICONF_SMLA_NO_EARLY_ISSUE
-constexpr bool kEarlyIssue = false;
-#else
-constexpr bool kEarlyIssue = true;
-#endif
-
-/// What the dequantization of an issued FP8 tile needs from its copy step (per row of this thread).
-struct Fp8Issued {
-  float4 scales[2];
-  bool valid[2];  // false: empty slot, zeros are stored instead of converting
-};
-
-/// Issues tile t's copies into its buffer once the math has freed it, publishes its valid-key flags,
-/// resolves the next tile's rows and prefetches them into L2.
-__device__ __forceinline__ void issue_fp8(const SparseMlaParams& p, const Work& w, Fp8Rows& tr, uint32_t tile0_s,
-                                          uint64_t* empty, int* s_valid, int t, int num_tiles, int q,
-                                          Fp8Issued& out) {
-  const int stage = t & 1;
-  mbar_wait(&empty[stage], ((t >> 1) & 1) ^ 1);  // tile t - 2's release (a fresh barrier passes)
-  copy_tile_fp8(p, tr, tile0_s + stage * kTileBytes, q, out.scales);
-  cp_async_commit();
-  if (q == 0) tr.publish_valid(s_valid + stage * 64);
-#pragma unroll
-  for (int lr = 0; lr < 2; ++lr) out.valid[lr] = !kSkipEmpty || tr.rows[lr] >= 0;
-  tr.advance(p, w, t, num_tiles);
-  if (t + 1 < num_tiles) prefetch_rows_l2(p, tr, q);
-}
-
-/// FP8 producer loop. For each tile: wait for this thread's copies, dequantize, and arrive on the
-/// tile's "full" barrier (one plain arrival per thread, after the proxy fence that makes the bf16
-/// values visible to the wgmma). The next tile's copies are issued before the dequantization when
-/// its buffer is free by then (the math waits for this producer: two tiles of copies in flight),
-/// else right after it (the math is behind: its release is not waited for ahead of a "full").
-/// The test is lane 0's, so the warp takes one branch.
+/// FP8 producer loop: copy, then (the next tile's rows resolved meanwhile) wait for this thread's
+/// copies, dequantize, and arrive on the tile's "full" barrier (one plain arrival per thread, after
+/// the proxy fence that makes the bf16 values visible to the wgmma).
 __device__ __forceinline__ void produce_fp8(const SparseMlaParams& p, const Work& w, int num_tiles, uint32_t tile0_s,
                                             uint64_t* full, uint64_t* empty, int* s_valid, int ptid) {
   const int q = ptid & 3;
   Fp8Rows tr{ptid >> 2, 32};
   tr.start(p, w, num_tiles);
-  if (num_tiles == 0) return;
-  Fp8Issued cur, next;
-  issue_fp8(p, w, tr, tile0_s, empty, s_valid, 0, num_tiles, q, cur);
   for (int it = 0; it < num_tiles; ++it) {
-    const bool has_next = it + 1 < num_tiles;
-    const bool early =
-        kEarlyIssue && has_next &&
-        __shfl_sync(0xffffffffu, static_cast<int>(mbar_test(&empty[(it + 1) & 1], (((it + 1) >> 1) & 1) ^ 1)), 0);
-    if (early) {
-      issue_fp8(p, w, tr, tile0_s, empty, s_valid, it + 1, num_tiles, q, next);
-      cp_async_wait<1>();  // tile it's group; tile it + 1's stays in flight
-    } else {
-      cp_async_wait_all();
-    }
-    const uint32_t tile_s = tile0_s + (it & 1) * kTileBytes;
+    const int stage = it & 1;
+    const uint32_t tile_s = tile0_s + stage * kTileBytes;
+    mbar_wait(&empty[stage], ((it >> 1) & 1) ^ 1);  // tile it - 2's release (a fresh barrier passes)
+    float4 scales[2];
+    copy_tile_fp8(p, tr, tile_s, q, scales);
+    cp_async_commit();
+    if (q == 0) tr.publish_valid(s_valid + stage * 64);
+    // Taken before advance() moves to the next tile's rows.
+    const bool valid[2] = {!kSkipEmpty || tr.rows[0] >= 0, !kSkipEmpty || tr.rows[1] >= 0};
+    tr.advance(p, w, it, num_tiles);
+    if (it + 1 < num_tiles) prefetch_rows_l2(p, tr, q);
+    cp_async_wait_all();
 #pragma unroll
-    for (int lr = 0; lr < 2; ++lr) dequant_row_in_place(tile_s, tr.tile_row(lr), q, cur.scales[lr], cur.valid[lr]);
+    for (int lr = 0; lr < 2; ++lr) dequant_row_in_place(tile_s, tr.tile_row(lr), q, scales[lr], valid[lr]);
     fence_proxy_async();
-    mbar_arrive(&full[it & 1]);
-    if (!early && has_next) issue_fp8(p, w, tr, tile0_s, empty, s_valid, it + 1, num_tiles, q, next);
-    cur = next;
+    mbar_arrive(&full[stage]);
   }
 }
 

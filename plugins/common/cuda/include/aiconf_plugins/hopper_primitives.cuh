@@ -65,20 +65,6 @@ __device__ __forceinline__ void mbar_wait(uint64_t* bar, uint32_t parity) {
       : "memory");
 }
 
-/// Whether the phase with this parity has completed, without waiting (mbarrier.test_wait).
-__device__ __forceinline__ bool mbar_test(uint64_t* bar, uint32_t parity) {
-  uint32_t done;
-  asm volatile(
-      "{\n .reg .pred p;\n"
-      " mbarrier.test_wait.parity.shared::cta.b64 p, [%1], %2;\n"
-      " selp.u32 %0, 1, 0, p;\n"
-      "}\n"
-      : "=r"(done)
-      : "r"(smem_u32(bar)), "r"(parity)
-      : "memory");
-  return done != 0;
-}
-
 /// Warpgroup register reallocation (all warps of a warpgroup execute it; counts are multiples of 8).
 template <int kRegs>
 __device__ __forceinline__ void setmaxnreg_inc() {
