@@ -27,10 +27,14 @@ namespace {
 // (the math fits without spills) and the producer's branch within its setmaxnreg.dec value (where
 // the unrolled copy loop spilled); the math's setmaxnreg.inc moves no allocation limit, it only
 // takes back the producer's share at run time. Two producer warpgroups would cap the math at 128
-// registers, below what an m64n256 accumulator needs (ptxas refuses it). The producer gets 88: 72
-// sufficed, but a two-tiles-ahead prefetch spilled there (v14.2 in NOTES.md; measured equal at 88).
+// registers, below what an m64n256 accumulator needs (ptxas refuses it). The split differs by cache
+// (measured on one H200, same call, results/skip_empty_2026-11-28/regs_h200): the FP8 producer at 88
+// is 3-4% faster at b128 s_q2 than at 72, while the bf16 kernel at 88 is 3.7% slower in context.
 constexpr int kProducers = 128;
-constexpr int kMathRegs = 208, kProducerRegs = 88;  // 2 x 208 + 88 = 504 = 3 x 168
+template <bool kFp8>
+constexpr int kProducerRegs = kFp8 ? 88 : 72;
+template <bool kFp8>
+constexpr int kMathRegs = (3 * 168 - kProducerRegs<kFp8>) / 2;  // 208 / 216: the 3 x 168 launch registers
 constexpr int kMath = 256;                           // math warpgroups 0 and 1, then the producers
 constexpr int kThreads = kMath + kProducers;
 constexpr int kTileBytes = kBlockN * kDqk * 2;  // 73728: 9 swizzled blocks of 64 keys x 64 values
@@ -298,7 +302,7 @@ __global__ void __launch_bounds__(kThreads, 1)
 
   if (wg >= 2) {
     // ---------------- producer warpgroup
-    setmaxnreg_dec<kProducerRegs>();
+    setmaxnreg_dec<kProducerRegs<kFp8>>();
     if constexpr (kFp8)
       produce_fp8(p, w, num_tiles, tile0_s, full, empty, s_valid, tid - kMath);
     else
@@ -307,7 +311,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   }
 
   // ---------------- math warpgroups
-  setmaxnreg_inc<kMathRegs>();
+  setmaxnreg_inc<kMathRegs<kFp8>>();
   const MathThread mt = math_thread(tid);
   const float scale_log2 = p.sm_scale * 1.4426950408889634f;
   issue_q(p, w, q_s, tid);
