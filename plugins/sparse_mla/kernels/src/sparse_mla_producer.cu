@@ -29,7 +29,8 @@ namespace {
 // takes back the producer's share at run time. Two producer warpgroups would cap the math at 128
 // registers, below what an m64n256 accumulator needs (ptxas refuses it). The split differs by cache
 // (measured on one H200, same call, results/skip_empty_2026-11-28/regs_h200): the FP8 producer at 88
-// is 3-4% faster at b128 s_q2 than at 72, while the bf16 kernel at 88 is 3.7% slower in context.
+// is 3-4% faster at b128 s_q2 than at 72, while the bf16 kernel at 88 was ~3% slower in context (means
+// of three runs, which spread by ~3% themselves): 72 stays where nothing was gained.
 constexpr int kProducers = 128;
 template <bool kFp8>
 constexpr int kProducerRegs = kFp8 ? 88 : 72;
